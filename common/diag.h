@@ -1,0 +1,28 @@
+/* Diagnostics collected by parsers (rules, configuration): every message is
+ * already formatted "file:line:col: error: text" and the caller decides
+ * where to print them. Parsers collect all of a file's problems. */
+#ifndef LW_DIAG_H
+#define LW_DIAG_H
+
+#include <stddef.h>
+
+enum diag_severity { DIAG_WARNING, DIAG_ERROR };
+
+struct diag_msg {
+	enum diag_severity severity;
+	char *text; /* "file:line:col: error: message" */
+};
+
+struct diag {
+	struct diag_msg *msgs;
+	size_t n, cap;
+	unsigned errors, warnings;
+};
+
+void diag_init(struct diag *d);
+void diag_clear(struct diag *d);
+/* file may be NULL; line/col 0 are left out of the prefix. */
+void diag_add(struct diag *d, enum diag_severity sev, const char *file, unsigned line,
+	      unsigned col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+#endif

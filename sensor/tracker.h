@@ -1,0 +1,50 @@
+/* Handshake tracker: follows each client SYN to a watched port until its
+ * outcome is known, in packet time, in a bounded table. */
+#ifndef LW_TRACKER_H
+#define LW_TRACKER_H
+
+#include <stdint.h>
+
+#include "sensor/attempt.h"
+#include "sensor/decode.h"
+
+struct tracker;
+
+/* Called once per attempt when its outcome is final (reply seen, timeout,
+ * eviction, or tracker_finish()). The attempt is only valid during the call. */
+typedef void (*tracker_emit_fn)(const struct attempt *a, void *userdata);
+
+struct tracker_config {
+	uint32_t max_attempts;      /* table bound; LW_TRACKER_MAX_DEFAULT */
+	uint64_t timeout_us;        /* LW_HANDSHAKE_TIMEOUT_US */
+	uint64_t linger_us;         /* LW_LINGER_US */
+	const uint16_t *ports;      /* watched server ports */
+	unsigned n_ports;
+};
+
+struct tracker_stats {
+	uint64_t attempts;          /* attempts started */
+	uint64_t retransmits;       /* SYNs merged into an existing attempt */
+	uint64_t evictions;         /* open attempts pushed out by a full table */
+	uint64_t unmatched_replies; /* SYN-ACK/RST for no attempt we know */
+	uint64_t unmatched_icmp;    /* unreachables quoting no attempt we know */
+	uint64_t pending_at_end;    /* open attempts the end of the capture cut short */
+	uint64_t open;              /* attempts open now */
+};
+
+void tracker_config_defaults(struct tracker_config *cfg);
+/* Returns NULL only on allocation failure or a nonsensical config. */
+struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn emit,
+			    void *userdata);
+void tracker_free(struct tracker *t);
+
+/* Feed one decoded packet. Also advances the tracker's clock to p->ts_us
+ * and expires what timed out before it. */
+void tracker_packet(struct tracker *t, const struct pkt *p);
+/* Advance packet time without a packet (live idle periods). */
+void tracker_advance(struct tracker *t, uint64_t now_us);
+/* End of capture: emit every open attempt as it stands. */
+void tracker_finish(struct tracker *t);
+void tracker_get_stats(const struct tracker *t, struct tracker_stats *ret_stats);
+
+#endif
