@@ -51,4 +51,36 @@ bool rules_server_watched(const struct rules *r, const struct lw_addr *dst);
 /* Short hex digest of the normalised rules, recorded beside each report. */
 const char *rules_digest(const struct rules *r);
 
+/* ---- Additions for the CLI (rules check / lookup / dump / export) ---- */
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* true when the set exists and is in force (named by `use` or `allow`). */
+bool rules_set_in_force(const struct rules *r, const char *set);
+/* Longest-prefix match against every defined set and every exception,
+ * whether in force or not: what `rules lookup` shows for a file that only
+ * defines sets. ret_ref->cls is CLASS_ALLOWED only when the matching set is
+ * in force, else CLASS_OUTSIDE with ret_ref->set naming the set that would
+ * match. Returns false when nothing matches (ret_ref as for outside). */
+bool rules_match_defined(const struct rules *r, const struct lw_addr *src,
+			 struct rule_ref *ret_ref);
+
+/* The rules in force in normalised order (exceptions, then each set in
+ * force by name; prefixes by family, address, length): for `rules dump`
+ * and firewall export. i < rules_count(r). */
+size_t rules_count(const struct rules *r);
+void rules_entry(const struct rules *r, size_t i, struct lw_addr *ret_net, unsigned *ret_plen,
+		 struct rule_ref *ret_ref);
+/* Watched server addresses (none: every destination is watched). */
+unsigned rules_servers(const struct rules *r, const struct lw_addr **ret_servers);
+
+/* Writes the normalised, merged view of what is in force, one directive a
+ * line, each with its origin "file:line" as a comment. The output is itself
+ * a valid rules file; its content without comments is what rules_digest()
+ * hashes. */
+void rules_dump(const struct rules *r, FILE *out);
+/* Bytes used by the lookup structures. */
+size_t rules_memory(const struct rules *r);
+
 #endif

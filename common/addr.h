@@ -12,8 +12,8 @@
 enum lw_family { LW_AF_NONE = 0, LW_AF_INET = 4, LW_AF_INET6 = 6 };
 
 struct lw_addr {
-	uint8_t family;     /* enum lw_family */
-	uint8_t bytes[16];  /* network order; IPv4 uses bytes[0..3], rest zero */
+	uint8_t family;	   /* enum lw_family */
+	uint8_t bytes[16]; /* network order; IPv4 uses bytes[0..3], rest zero */
 };
 
 void addr_set_ip4(struct lw_addr *a, const uint8_t bytes[4]);

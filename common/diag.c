@@ -21,8 +21,8 @@ void diag_clear(struct diag *d)
 	diag_init(d);
 }
 
-void diag_add(struct diag *d, enum diag_severity sev, const char *file, unsigned line,
-	      unsigned col, const char *fmt, ...)
+void diag_add(struct diag *d, enum diag_severity sev, const char *file, unsigned line, unsigned col,
+	      const char *fmt, ...)
 {
 	char prefix[512] = "";
 	char body[1024];

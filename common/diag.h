@@ -22,7 +22,7 @@ struct diag {
 void diag_init(struct diag *d);
 void diag_clear(struct diag *d);
 /* file may be NULL; line/col 0 are left out of the prefix. */
-void diag_add(struct diag *d, enum diag_severity sev, const char *file, unsigned line,
-	      unsigned col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void diag_add(struct diag *d, enum diag_severity sev, const char *file, unsigned line, unsigned col,
+	      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #endif

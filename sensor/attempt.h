@@ -36,6 +36,8 @@ struct attempt {
 	uint64_t last_us;         /* last packet of the attempt */
 	uint32_t syns;            /* SYNs seen, retransmits included */
 	uint8_t outcome;          /* enum outcome */
+	bool replied;             /* a server reply was seen (SYN-ACK, RST, ICMP); an
+				   * smtp outcome inferred from client data alone has none */
 	bool evicted;             /* pushed out of a full table before its end */
 	bool pending_at_end;      /* capture ended before the timeout could decide */
 	char helo[LW_HELO_MAX + 1]; /* HELO/EHLO argument, "" if none */

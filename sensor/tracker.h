@@ -11,7 +11,8 @@
 struct tracker;
 
 /* Called once per attempt when its outcome is final (reply seen, timeout,
- * eviction, or tracker_finish()). The attempt is only valid during the call. */
+ * eviction, or tracker_finish()). The attempt is only valid during the call,
+ * and the callback must not call back into the tracker. */
 typedef void (*tracker_emit_fn)(const struct attempt *a, void *userdata);
 
 struct tracker_config {

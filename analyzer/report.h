@@ -1,0 +1,76 @@
+/* The report: verdict and evidence, filled from memory (replay) or from
+ * Redis (report), rendered as text for an admin or as JSON for scripts
+ * (DESIGN.md section 10). One model, two renderers, so both commands say
+ * the same thing the same way. */
+#ifndef LW_REPORT_H
+#define LW_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyzer/aggregate.h"
+#include "analyzer/verdict.h"
+
+struct report_source {
+	struct lw_addr addr;
+	enum src_class cls;
+	const char *label; /* set or exception label, may be NULL */
+	const char *helo;  /* may be NULL */
+	struct counts c;
+	uint64_t first_us, last_us;
+	bool reached;
+	uint8_t best; /* furthest outcome */
+};
+
+struct report_counter {
+	const char *name;
+	uint64_t n;
+};
+
+struct report_sensor {
+	char name[64];
+	uint64_t last_flush_us, started_us;
+	uint64_t packets, kernel_drops, evictions, lost;
+};
+
+#define REPORT_MAX_COUNTERS 32
+
+struct report {
+	enum verdict verdict;
+	char reason[512];
+	uint64_t from_us, to_us;
+	struct counts totals[CLASS_COUNT];
+
+	struct report_source *sources; /* outside and exception, worst first */
+	size_t n_sources;
+	size_t sources_total; /* before any --top cut */
+
+	/* capture health */
+	uint64_t packets, kernel_drops, evictions;
+	struct report_counter malformed[REPORT_MAX_COUNTERS];
+	unsigned n_malformed;
+	uint64_t unmatched_replies, unmatched_icmp, pending_at_end, sources_dropped;
+	uint64_t evicted_open_outside; /* outside attempts evicted before any reply */
+	unsigned input_errors;	       /* files cut short or unreadable mid-way */
+	const char *rules_digest;
+
+	struct report_sensor *sensors;
+	size_t n_sensors;
+};
+
+/* Fills sources (sorted, worst first) and totals from an aggregate, and the
+ * verdict from those plus the capture health already in r. The report
+ * points into ag: keep ag alive while r is used. */
+int report_from_aggregate(struct report *r, const struct aggregate *ag);
+/* Sorts sources worst first and decides the verdict from r's own fields. */
+void report_finish(struct report *r);
+void report_release(struct report *r);
+
+void report_print_text(FILE *f, const struct report *r, size_t top);
+void report_print_json(FILE *f, const struct report *r);
+
+/* ISO-8601 UTC with microseconds trimmed to seconds: "2026-11-27T19:28:03Z" */
+void format_time_iso(uint64_t us, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,122 @@
+/* The report as one JSON object (DESIGN.md section 10: keys may be added,
+ * never renamed). */
+#include "config.h"
+
+#include "analyzer/json.h"
+#include "analyzer/report.h"
+
+static void kv_time(struct json *j, const char *key, uint64_t us)
+{
+	char buf[32];
+
+	json_key(j, key);
+	if (us == 0) {
+		json_null(j);
+		return;
+	}
+	format_time_iso(us, buf, sizeof(buf));
+	json_string(j, buf);
+}
+
+static void counts_fields(struct json *j, const struct counts *c)
+{
+	json_kv_uint(j, "attempts", c->attempts);
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		json_kv_uint(j, outcome_name((enum outcome)o), c->outcome[o]);
+	json_kv_uint(j, "replied", c->replied);
+}
+
+static void print_source(struct json *j, const struct report_source *s)
+{
+	char addr[LW_ADDR_STRLEN];
+
+	json_object_begin(j);
+	json_kv_string(j, "addr", addr_format(&s->addr, addr, sizeof(addr)));
+	json_kv_string(j, "class", class_name(s->cls));
+	json_kv_string(j, "label", s->label);
+	json_kv_string(j, "helo", s->helo);
+	counts_fields(j, &s->c);
+	kv_time(j, "first_seen", s->first_us);
+	kv_time(j, "last_seen", s->last_us);
+	json_kv_bool(j, "reached", s->reached);
+	json_object_end(j);
+}
+
+static void print_capture(struct json *j, const struct report *r)
+{
+	json_key(j, "capture");
+	json_object_begin(j);
+	json_kv_uint(j, "packets", r->packets);
+	json_kv_uint(j, "kernel_drops", r->kernel_drops);
+	json_kv_uint(j, "evictions", r->evictions);
+	json_key(j, "malformed");
+	json_object_begin(j);
+	for (unsigned i = 0; i < r->n_malformed; i++)
+		json_kv_uint(j, r->malformed[i].name, r->malformed[i].n);
+	json_object_end(j);
+	json_kv_uint(j, "unmatched_replies", r->unmatched_replies);
+	json_kv_uint(j, "unmatched_icmp", r->unmatched_icmp);
+	json_kv_uint(j, "pending_at_end", r->pending_at_end);
+	json_kv_uint(j, "evicted_open_outside", r->evicted_open_outside);
+	json_kv_uint(j, "sources_dropped", r->sources_dropped);
+	json_kv_uint(j, "input_errors", r->input_errors);
+	json_object_end(j);
+}
+
+static void print_sensors(struct json *j, const struct report *r)
+{
+	json_key(j, "sensors");
+	json_array_begin(j);
+	for (size_t i = 0; i < r->n_sensors; i++) {
+		const struct report_sensor *s = &r->sensors[i];
+		json_object_begin(j);
+		json_kv_string(j, "name", s->name);
+		kv_time(j, "started", s->started_us);
+		kv_time(j, "last_flush", s->last_flush_us);
+		json_kv_uint(j, "packets", s->packets);
+		json_kv_uint(j, "kernel_drops", s->kernel_drops);
+		json_kv_uint(j, "evictions", s->evictions);
+		json_kv_uint(j, "lost", s->lost);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+void report_print_json(FILE *f, const struct report *r)
+{
+	struct json j;
+
+	json_init(&j, f);
+	json_object_begin(&j);
+	json_kv_string(&j, "verdict", verdict_key(r->verdict));
+	json_kv_string(&j, "reason", r->reason);
+	json_key(&j, "window");
+	json_object_begin(&j);
+	kv_time(&j, "from", r->from_us);
+	kv_time(&j, "to", r->to_us);
+	json_object_end(&j);
+
+	json_key(&j, "totals");
+	json_object_begin(&j);
+	for (int c = 0; c < CLASS_COUNT; c++) {
+		json_key(&j, class_name((enum src_class)c));
+		json_object_begin(&j);
+		counts_fields(&j, &r->totals[c]);
+		json_kv_uint(&j, "sources", r->totals[c].sources);
+		json_object_end(&j);
+	}
+	json_object_end(&j);
+
+	json_key(&j, "sources");
+	json_array_begin(&j);
+	for (size_t i = 0; i < r->n_sources; i++)
+		print_source(&j, &r->sources[i]);
+	json_array_end(&j);
+
+	print_capture(&j, r);
+	print_sensors(&j, r);
+	json_kv_string(&j, "rules_digest", r->rules_digest);
+	json_kv_string(&j, "version", PACKAGE_VERSION);
+	json_object_end(&j);
+	fputc('\n', f);
+}

@@ -1,0 +1,113 @@
+/* Verdict rules (DESIGN.md section 4). The order of the tests is the
+ * argument: proof of a breach stands whatever else went wrong; a capture
+ * that cannot be trusted proves nothing else; no outside attempt proves
+ * nothing; unanswered attempts prove a block only when replies are visible. */
+#include "config.h"
+
+#include "analyzer/verdict.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+const char *verdict_key(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_EFFECTIVE:
+		return "effective";
+	case VERDICT_NOT_EFFECTIVE:
+		return "not_effective";
+	case VERDICT_UNPROVEN:
+		return "unproven";
+	case VERDICT_INCONCLUSIVE:
+		return "inconclusive";
+	}
+	return "inconclusive";
+}
+
+const char *verdict_title(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_EFFECTIVE:
+		return "EFFECTIVE";
+	case VERDICT_NOT_EFFECTIVE:
+		return "NOT EFFECTIVE";
+	case VERDICT_UNPROVEN:
+		return "UNPROVEN";
+	case VERDICT_INCONCLUSIVE:
+		return "INCONCLUSIVE";
+	}
+	return "INCONCLUSIVE";
+}
+
+uint64_t counts_reached(const struct counts *c)
+{
+	return c->outcome[OUTCOME_ACCEPTED] + c->outcome[OUTCOME_ESTABLISHED] +
+	       c->outcome[OUTCOME_SMTP];
+}
+
+enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t len)
+{
+	const struct counts *out = &in->totals[CLASS_OUTSIDE];
+	const struct counts *gw = &in->totals[CLASS_ALLOWED];
+	uint64_t answered = 0;
+
+	/* Replies actually seen, not outcomes inferred from client data:
+	 * a one-way capture infers "smtp" from an EHLO but sees no reply. */
+	for (int c = 0; c < CLASS_COUNT; c++)
+		answered += in->totals[c].replied;
+
+	if (in->reached_outside_sources > 0 || counts_reached(out) > 0) {
+		snprintf(reason, len,
+			 "%" PRIu64 " outside source(s) reached the server on the watched port "
+			 "(%" PRIu64 " attempt(s) answered with SYN-ACK, %" PRIu64
+			 " of them spoke SMTP).",
+			 in->reached_outside_sources, counts_reached(out),
+			 out->outcome[OUTCOME_SMTP]);
+		return VERDICT_NOT_EFFECTIVE;
+	}
+	if (in->kernel_drops > 0) {
+		snprintf(reason, len,
+			 "The capture lost %" PRIu64
+			 " packet(s) in the kernel; a lost SYN-ACK could hide a breach.",
+			 in->kernel_drops);
+		return VERDICT_INCONCLUSIVE;
+	}
+	if (in->sensor_gaps > 0) {
+		snprintf(reason, len, "%" PRIu64 " gap(s) in the sensor's coverage of the window.",
+			 in->sensor_gaps);
+		return VERDICT_INCONCLUSIVE;
+	}
+	if (out->attempts == 0) {
+		snprintf(reason, len,
+			 "No outside source tried the watched port in this window; there is "
+			 "nothing to judge the lockdown by.");
+		return VERDICT_UNPROVEN;
+	}
+	if (gw->attempts > 0 && gw->replied == 0) {
+		snprintf(reason, len,
+			 "%" PRIu64 " gateway attempt(s) were seen but none of their replies: the "
+			 "capture does not see the server's side, so unanswered means nothing.",
+			 gw->attempts);
+		return VERDICT_INCONCLUSIVE;
+	}
+	if (answered == 0) {
+		snprintf(reason, len,
+			 "No server reply of any kind was seen, so the capture cannot show "
+			 "that the server would have answered.");
+		return VERDICT_INCONCLUSIVE;
+	}
+	if (in->evicted_open_outside > 0) {
+		snprintf(reason, len,
+			 "%" PRIu64 " outside attempt(s) were evicted from a full table before "
+			 "their outcome was known; raise --max-attempts.",
+			 in->evicted_open_outside);
+		return VERDICT_INCONCLUSIVE;
+	}
+	snprintf(reason, len,
+		 "All %" PRIu64 " outside attempt(s) from %" PRIu64
+		 " source(s) were blocked (%" PRIu64 " refused, %" PRIu64 " rejected, %" PRIu64
+		 " unanswered) while server replies were visible.",
+		 out->attempts, out->sources, out->outcome[OUTCOME_REFUSED],
+		 out->outcome[OUTCOME_REJECTED], out->outcome[OUTCOME_UNANSWERED]);
+	return VERDICT_EFFECTIVE;
+}

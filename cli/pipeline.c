@@ -1,0 +1,108 @@
+/* Capture-to-aggregate glue (see pipeline.h). */
+#include "config.h"
+
+#include "cli/pipeline.h"
+
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bounds.h"
+
+void pipeline_config_defaults(struct pipeline_config *cfg)
+{
+	cfg->max_attempts = LW_TRACKER_MAX_DEFAULT;
+	cfg->timeout_us = LW_HANDSHAKE_TIMEOUT_US;
+	cfg->max_sources = LW_SOURCES_MAX_DEFAULT;
+}
+
+static void on_attempt(const struct attempt *a, void *userdata)
+{
+	struct pipeline *p = userdata;
+	struct rule_ref ref;
+
+	if (!rules_server_watched(p->rules, &a->dst)) {
+		p->agg->ignored_server++;
+		return;
+	}
+	rules_classify(p->rules, &a->src, &ref);
+	aggregate_add(p->agg, a, &ref);
+	if (p->on_attempt)
+		p->on_attempt(a, &ref, p->on_attempt_data);
+}
+
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct rules *rules)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+	struct tracker_config tc;
+
+	if (!p) {
+		rules_free(rules);
+		return NULL;
+	}
+	p->rules = rules;
+	tracker_config_defaults(&tc);
+	tc.max_attempts = cfg->max_attempts;
+	tc.timeout_us = cfg->timeout_us;
+	tc.n_ports = rules_ports(rules, &tc.ports);
+	p->tracker = tracker_new(&tc, on_attempt, p);
+	p->agg = aggregate_new(cfg->max_sources);
+	if (!p->tracker || !p->agg)
+		goto fail;
+	return p;
+fail:
+	pipeline_free(p);
+	return NULL;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	tracker_free(p->tracker);
+	aggregate_free(p->agg);
+	rules_free(p->rules);
+	free(p);
+}
+
+void pipeline_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *data, void *userdata)
+{
+	struct pipeline *p = userdata;
+	struct pkt pkt;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	enum decode_result r = decode_packet(linktype, data, h->caplen, h->len, ts, &pkt);
+
+	p->decoded[r]++;
+	if (r == DECODE_OK)
+		tracker_packet(p->tracker, &pkt);
+	else
+		tracker_advance(p->tracker, ts);
+}
+
+void pipeline_finish(struct pipeline *p)
+{
+	tracker_finish(p->tracker);
+}
+
+int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r)
+{
+	struct tracker_stats ts;
+
+	tracker_get_stats(p->tracker, &ts);
+	r->packets = cs->packets;
+	r->kernel_drops = cs->kernel_drops;
+	r->evictions = ts.evictions;
+	r->unmatched_replies = ts.unmatched_replies;
+	r->unmatched_icmp = ts.unmatched_icmp;
+	r->pending_at_end = ts.pending_at_end;
+	r->rules_digest = rules_digest(p->rules);
+	r->n_malformed = 0;
+	for (int i = 0; i < DECODE_RESULT_COUNT && r->n_malformed < REPORT_MAX_COUNTERS; i++) {
+		if (!decode_result_is_bad((enum decode_result)i))
+			continue;
+		r->malformed[r->n_malformed].name = decode_result_name((enum decode_result)i);
+		r->malformed[r->n_malformed].n = p->decoded[i];
+		r->n_malformed++;
+	}
+	return report_from_aggregate(r, p->agg);
+}

@@ -1,0 +1,52 @@
+/* The pipeline both programs run: capture -> decode -> tracker -> rules ->
+ * aggregate. It owns the sensor and analyzer objects and joins them only
+ * through struct attempt. */
+#ifndef LW_PIPELINE_H
+#define LW_PIPELINE_H
+
+#include <stdint.h>
+
+#include "analyzer/aggregate.h"
+#include "analyzer/report.h"
+#include "analyzer/rules.h"
+#include "sensor/attempt.h"
+#include "sensor/capture.h"
+#include "sensor/decode.h"
+#include "sensor/tracker.h"
+
+struct pcap_pkthdr;
+
+struct pipeline_config {
+	uint32_t max_attempts; /* tracker bound */
+	uint64_t timeout_us;   /* handshake timeout, packet time */
+	uint32_t max_sources;  /* aggregate bound */
+};
+
+/* Called for every classified attempt, after it was aggregated (alerts). */
+typedef void (*pipeline_attempt_fn)(const struct attempt *a, const struct rule_ref *ref,
+				    void *userdata);
+
+struct pipeline {
+	struct rules *rules; /* owned */
+	struct tracker *tracker;
+	struct aggregate *agg;
+	uint64_t decoded[DECODE_RESULT_COUNT];
+	pipeline_attempt_fn on_attempt;
+	void *on_attempt_data;
+};
+
+void pipeline_config_defaults(struct pipeline_config *cfg);
+/* Takes ownership of rules, also on failure. NULL when out of memory. */
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct rules *rules);
+void pipeline_free(struct pipeline *p);
+
+/* A capture_packet_fn: userdata is the pipeline. */
+void pipeline_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *data,
+		     void *userdata);
+/* End of input: the tracker's open attempts are emitted and counted. */
+void pipeline_finish(struct pipeline *p);
+
+/* Fills a report from what the pipeline counted and the capture's health. */
+int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r);
+
+#endif

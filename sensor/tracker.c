@@ -1,0 +1,703 @@
+/* Handshake tracker: matches client SYNs to watched ports with the replies
+ * that decide them (SYN-ACK, RST, ICMP unreachable, client ACK or data),
+ * times them out in packet time, and keeps all of it in a fixed-size table
+ * that evicts the oldest attempt when full.
+ *
+ * Memory layout, all allocated in tracker_new() and never again:
+ *  - entries[max_attempts]: one per attempt, open or lingering. Each entry is
+ *    on exactly one intrusive doubly-linked list: the free list, the open
+ *    list (ordered by first_us) or the linger list (ordered by finish time).
+ *    Both orders are plain insertion order because the tracker's clock never
+ *    goes backwards and every time stored is the clock at that moment.
+ *  - slots[2^k >= 2 * max_attempts]: an open-addressing hash index over the
+ *    entries, keyed by (client addr, client port, server addr, server port).
+ *    The client ISN is not part of the key: a 4-tuple has at most one entry,
+ *    and a SYN with a new ISN replaces the attempt in place.
+ *
+ * The index uses linear probing with backward-shift deletion rather than
+ * tombstones. Under a SYN flood the table is in constant churn (an insert and
+ * an eviction per packet); tombstones would accumulate until every lookup
+ * walked long runs of them and the table needed rebuilding, a per-packet
+ * latency spike we cannot afford. Backward shift keeps every probe run as
+ * short as if the deleted key had never been inserted, at the cost of moving
+ * a few slots on delete, and load stays at or below one half. */
+#include "config.h"
+
+#include "sensor/tracker.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Largest table accepted: entry and slot indices are 32-bit, and the slot
+ * count (>= 2 * max_attempts, a power of two) must still fit. */
+#define TRACKER_MAX_ATTEMPTS_LIMIT (1u << 30)
+#define TRACKER_MIN_SLOTS	   16
+
+#define NIL UINT32_MAX
+
+enum entry_state { ENTRY_FREE = 0, ENTRY_OPEN, ENTRY_LINGER };
+
+struct entry {
+	struct lw_addr src, dst; /* client, server */
+	uint16_t sport, dport;
+	uint8_t state;	 /* enum entry_state */
+	uint8_t outcome; /* enum outcome */
+	uint8_t replied; /* a server packet (SYN-ACK, RST, ICMP) was seen */
+	uint32_t isn;
+	uint32_t server_isn; /* valid once outcome >= OUTCOME_ACCEPTED (from SYN-ACK) */
+	uint32_t syns;
+	uint32_t slot; /* where slots[] points at us, kept up to date by shifts */
+	uint32_t prev, next;
+	uint64_t first_us;
+	uint64_t last_us; /* open: last packet; lingering: finish time */
+};
+
+struct slot {
+	uint32_t idx1; /* entry index + 1; 0 is an empty slot, so calloc() is empty */
+	uint32_t hash; /* low 32 bits of the hash: home slot and a cheap pre-compare */
+};
+
+struct list {
+	uint32_t head, tail;
+};
+
+struct tracker {
+	struct tracker_config cfg;
+	tracker_emit_fn emit;
+	void *userdata;
+
+	struct entry *entries;
+	struct slot *slots;
+	uint32_t mask; /* nslots - 1 */
+	uint32_t used; /* open + lingering entries */
+	uint32_t free_head;
+	struct list open, linger;
+
+	uint64_t now_us;
+	uint64_t seed[6];
+	struct tracker_stats stats;
+	uint8_t ports[65536 / 8];
+};
+
+/* Key words for hashing; IPv4 leaves bytes[4..15] zero, so one layout fits
+ * both families. */
+struct key {
+	const struct lw_addr *src, *dst;
+	uint16_t sport, dport;
+};
+
+static const uint16_t default_ports[] = {25};
+
+void tracker_config_defaults(struct tracker_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_attempts = LW_TRACKER_MAX_DEFAULT;
+	cfg->timeout_us = LW_HANDSHAKE_TIMEOUT_US;
+	cfg->linger_us = LW_LINGER_US;
+	cfg->ports = default_ports;
+	cfg->n_ports = 1;
+}
+
+/* ---- hashing ---- */
+
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+	uint64_t ha = a >> 32, la = (uint32_t)a, hb = b >> 32, lb = (uint32_t)b;
+	uint64_t rh = ha * hb, rm0 = ha * lb, rm1 = hb * la, rl = la * lb;
+	uint64_t t = rl + (rm0 << 32), c = t < rl;
+	uint64_t lo = t + (rm1 << 32);
+
+	c += lo < t;
+	return lo ^ (rh + (rm0 >> 32) + (rm1 >> 32) + c);
+#endif
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* wyhash-style: every multiplicand is xored with its own secret word, so a
+ * flooder who controls the key cannot force a zero operand or a collision
+ * without knowing the seed. */
+static uint64_t key_hash(const struct tracker *t, const struct key *k)
+{
+	uint64_t w4 = (uint64_t)k->sport | (uint64_t)k->dport << 16 |
+		      (uint64_t)k->src->family << 32 | (uint64_t)k->dst->family << 40;
+	uint64_t h;
+
+	h = mum(load64(k->src->bytes) ^ t->seed[0], load64(k->src->bytes + 8) ^ t->seed[1]);
+	h = mum(load64(k->dst->bytes) ^ t->seed[2] ^ h, load64(k->dst->bytes + 8) ^ t->seed[3]);
+	h = mum(w4 ^ t->seed[4] ^ h, t->seed[5]);
+	return h;
+}
+
+static inline bool entry_has_key(const struct entry *e, const struct key *k)
+{
+	return e->sport == k->sport && e->dport == k->dport && addr_equal(&e->src, k->src) &&
+	       addr_equal(&e->dst, k->dst);
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void seed_hash(struct tracker *t)
+{
+	uint8_t *p = (uint8_t *)t->seed;
+	size_t got = 0;
+
+	while (got < sizeof(t->seed)) {
+		ssize_t n = getrandom(p + got, sizeof(t->seed) - got, GRND_NONBLOCK);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < sizeof(t->seed)) {
+		/* Early boot without entropy: weaker but still unknown to a
+		 * remote flooder who does not know when we started. */
+		struct timespec ts;
+		uint64_t x;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x ^= ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec;
+		x ^= (uint64_t)getpid() << 48 ^ (uint64_t)(uintptr_t)t;
+		for (size_t i = 0; i < 6; i++)
+			t->seed[i] ^= splitmix64(&x);
+	}
+}
+
+/* ---- index ---- */
+
+/* Returns the entry index for the key, or NIL. */
+static uint32_t index_find(const struct tracker *t, const struct key *k, uint64_t h)
+{
+	uint32_t tag = (uint32_t)h;
+	uint32_t i = tag & t->mask;
+
+	for (;;) {
+		const struct slot *s = &t->slots[i];
+
+		if (s->idx1 == 0)
+			return NIL;
+		if (s->hash == tag && entry_has_key(&t->entries[s->idx1 - 1], k))
+			return s->idx1 - 1;
+		i = (i + 1) & t->mask;
+	}
+}
+
+/* The key must be absent; load <= 1/2 guarantees an empty slot. */
+static void index_insert(struct tracker *t, uint32_t idx, uint64_t h)
+{
+	uint32_t tag = (uint32_t)h;
+	uint32_t i = tag & t->mask;
+
+	while (t->slots[i].idx1 != 0)
+		i = (i + 1) & t->mask;
+	t->slots[i].idx1 = idx + 1;
+	t->slots[i].hash = tag;
+	t->entries[idx].slot = i;
+}
+
+/* Backward-shift deletion: pull each later member of the probe run into the
+ * hole when its home allows it, so runs never contain gaps. */
+static void index_remove(struct tracker *t, uint32_t idx)
+{
+	uint32_t hole = t->entries[idx].slot;
+	uint32_t j = hole;
+
+	for (;;) {
+		j = (j + 1) & t->mask;
+		struct slot *s = &t->slots[j];
+
+		if (s->idx1 == 0)
+			break;
+		uint32_t home = s->hash & t->mask;
+		/* movable if the hole lies between its home and j (cyclically) */
+		if (((j - home) & t->mask) >= ((j - hole) & t->mask)) {
+			t->slots[hole] = *s;
+			t->entries[s->idx1 - 1].slot = hole;
+			hole = j;
+		}
+	}
+	t->slots[hole].idx1 = 0;
+	t->slots[hole].hash = 0;
+}
+
+/* ---- age lists ---- */
+
+static void list_append(struct tracker *t, struct list *l, uint32_t idx)
+{
+	struct entry *e = &t->entries[idx];
+
+	e->prev = l->tail;
+	e->next = NIL;
+	if (l->tail != NIL)
+		t->entries[l->tail].next = idx;
+	else
+		l->head = idx;
+	l->tail = idx;
+}
+
+static void list_unlink(struct tracker *t, struct list *l, uint32_t idx)
+{
+	struct entry *e = &t->entries[idx];
+
+	if (e->prev != NIL)
+		t->entries[e->prev].next = e->next;
+	else
+		l->head = e->next;
+	if (e->next != NIL)
+		t->entries[e->next].prev = e->prev;
+	else
+		l->tail = e->prev;
+	e->prev = e->next = NIL;
+}
+
+static struct list *entry_list(struct tracker *t, const struct entry *e)
+{
+	return e->state == ENTRY_OPEN ? &t->open : &t->linger;
+}
+
+/* Takes an entry off its list and out of the index, onto the free list. */
+static void entry_release(struct tracker *t, uint32_t idx)
+{
+	struct entry *e = &t->entries[idx];
+
+	list_unlink(t, entry_list(t, e), idx);
+	index_remove(t, idx);
+	if (e->state == ENTRY_OPEN)
+		t->stats.open--;
+	e->state = ENTRY_FREE;
+	e->next = t->free_head;
+	t->free_head = idx;
+	t->used--;
+}
+
+/* ---- emission ---- */
+
+/* The callback must not call back into the tracker: it runs in the middle
+ * of list and index updates. */
+static void entry_emit(struct tracker *t, const struct entry *e, bool evicted, bool pending,
+		       const char *helo)
+{
+	struct attempt a;
+
+	if (t->emit == NULL)
+		return;
+	/* zero the padding too: consumers may hash or write the struct */
+	memset(&a, 0, offsetof(struct attempt, helo));
+	a.src = e->src;
+	a.dst = e->dst;
+	a.sport = e->sport;
+	a.dport = e->dport;
+	a.isn = e->isn;
+	a.first_us = e->first_us;
+	a.last_us = e->last_us;
+	a.syns = e->syns;
+	a.outcome = e->outcome;
+	a.replied = e->replied != 0;
+	a.evicted = evicted;
+	a.pending_at_end = pending;
+	if (helo != NULL)
+		memcpy(a.helo, helo, sizeof(a.helo));
+	else
+		a.helo[0] = '\0';
+	t->emit(&a, t->userdata);
+}
+
+/* Emits an open attempt and keeps it lingering to absorb retransmits. */
+static void entry_finish(struct tracker *t, uint32_t idx, const char *helo)
+{
+	struct entry *e = &t->entries[idx];
+
+	entry_emit(t, e, false, false, helo);
+	list_unlink(t, &t->open, idx);
+	t->stats.open--;
+	e->state = ENTRY_LINGER;
+	e->last_us = t->now_us; /* finish time orders the linger list */
+	list_append(t, &t->linger, idx);
+}
+
+/* Frees one entry for a new attempt: the oldest lingering one if any (it
+ * has been reported already), else the oldest open attempt, reported as
+ * evicted. */
+static void make_room(struct tracker *t)
+{
+	if (t->linger.head != NIL) {
+		entry_release(t, t->linger.head);
+		return;
+	}
+	uint32_t idx = t->open.head;
+
+	entry_emit(t, &t->entries[idx], true, false, NULL);
+	t->stats.evictions++;
+	entry_release(t, idx);
+}
+
+static void expire(struct tracker *t)
+{
+	while (t->open.head != NIL) {
+		const struct entry *e = &t->entries[t->open.head];
+
+		if (t->now_us - e->first_us < t->cfg.timeout_us)
+			break;
+		entry_finish(t, t->open.head, NULL);
+	}
+	while (t->linger.head != NIL) {
+		const struct entry *e = &t->entries[t->linger.head];
+
+		if (t->now_us - e->last_us < t->cfg.linger_us)
+			break;
+		entry_release(t, t->linger.head);
+	}
+}
+
+void tracker_advance(struct tracker *t, uint64_t now_us)
+{
+	/* Packet time only moves forward: a slightly out-of-order stamp (multi-
+	 * queue capture) must not reorder the age lists or un-expire anything. */
+	if (now_us > t->now_us)
+		t->now_us = now_us;
+	expire(t);
+}
+
+/* ---- packet handling ---- */
+
+static void start_attempt(struct tracker *t, uint32_t idx, const struct pkt *p)
+{
+	struct entry *e = &t->entries[idx];
+
+	e->isn = p->seq;
+	e->server_isn = 0;
+	e->replied = 0;
+	e->syns = 1;
+	e->first_us = e->last_us = t->now_us;
+	e->outcome = OUTCOME_UNANSWERED;
+	e->state = ENTRY_OPEN;
+	list_append(t, &t->open, idx);
+	t->stats.open++;
+	t->stats.attempts++;
+}
+
+static void on_client_syn(struct tracker *t, const struct pkt *p, const struct key *k, uint64_t h,
+			  uint32_t idx)
+{
+	if (idx != NIL) {
+		struct entry *e = &t->entries[idx];
+
+		if (e->isn == p->seq) {
+			/* retransmit; a lingering attempt stays reported as it was */
+			e->syns++;
+			t->stats.retransmits++;
+			if (e->state == ENTRY_OPEN)
+				e->last_us = t->now_us;
+			return;
+		}
+		/* new ISN on the same 4-tuple: the client gave up and reconnected
+		 * from the same port; the old attempt is over as it stands */
+		if (e->state == ENTRY_OPEN)
+			entry_finish(t, idx, NULL);
+		list_unlink(t, &t->linger, idx);
+		start_attempt(t, idx, p);
+		return;
+	}
+	if (t->used == t->cfg.max_attempts)
+		make_room(t);
+	idx = t->free_head;
+	t->free_head = t->entries[idx].next;
+	t->used++;
+
+	struct entry *e = &t->entries[idx];
+
+	e->src = *k->src;
+	e->dst = *k->dst;
+	e->sport = k->sport;
+	e->dport = k->dport;
+	index_insert(t, idx, h);
+	start_attempt(t, idx, p);
+}
+
+static bool is_print(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+static char ascii_upper(uint8_t c)
+{
+	return (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+}
+
+/* The HELO/EHLO argument of the first client segment, sanitised for
+ * reports: attacker-supplied bytes must not carry control characters. */
+static void extract_helo(const struct pkt *p, char *ret_helo)
+{
+	const uint8_t *d = p->payload;
+	uint32_t n = p->payload_len, i, o = 0;
+	char verb[4];
+
+	ret_helo[0] = '\0';
+	if (d == NULL || n < 5 || d[4] != ' ')
+		return;
+	for (i = 0; i < 4; i++)
+		verb[i] = ascii_upper(d[i]);
+	if (memcmp(verb, "HELO", 4) != 0 && memcmp(verb, "EHLO", 4) != 0)
+		return;
+	for (i = 5; i < n && o < LW_HELO_MAX; i++) {
+		uint8_t c = d[i];
+
+		if (c == '\r' || c == '\n' || c == ' ')
+			break;
+		ret_helo[o++] = is_print(c) ? (char)c : '?';
+	}
+	ret_helo[o] = '\0';
+}
+
+static void on_client_segment(struct tracker *t, const struct pkt *p, uint32_t idx)
+{
+	struct entry *e;
+
+	if (idx == NIL)
+		return;
+	e = &t->entries[idx];
+	if (e->state != ENTRY_OPEN || (p->tcp_flags & (TCPF_RST | TCPF_SYN)))
+		return;
+	if (p->payload_len > 0) {
+		/* data at isn+1 proves the handshake completed, even when the
+		 * SYN-ACK was not captured (asymmetric routing, drops) */
+		if (p->seq != e->isn + 1)
+			return;
+		char helo[LW_HELO_MAX + 1];
+
+		extract_helo(p, helo);
+		e->outcome = OUTCOME_SMTP;
+		e->last_us = t->now_us;
+		entry_finish(t, idx, helo);
+		return;
+	}
+	if ((p->tcp_flags & TCPF_ACK) && e->outcome >= OUTCOME_ACCEPTED &&
+	    p->ack == e->server_isn + 1) {
+		e->outcome = OUTCOME_ESTABLISHED;
+		e->last_us = t->now_us;
+	}
+}
+
+static void on_server_segment(struct tracker *t, const struct pkt *p, uint32_t idx)
+{
+	uint8_t f = p->tcp_flags;
+	struct entry *e;
+
+	if (f & TCPF_RST) {
+		bool acks = (f & TCPF_ACK) != 0;
+
+		if (idx == NIL || (acks && p->ack != t->entries[idx].isn + 1)) {
+			t->stats.unmatched_replies++;
+			return;
+		}
+		e = &t->entries[idx];
+		/* a RST after the SYN-ACK ends a connection that was accepted;
+		 * the furthest outcome stands */
+		if (e->state != ENTRY_OPEN || e->outcome >= OUTCOME_ACCEPTED)
+			return;
+		e->outcome = OUTCOME_REFUSED;
+		e->replied = 1;
+		e->last_us = t->now_us;
+		entry_finish(t, idx, NULL);
+		return;
+	}
+	if ((f & (TCPF_SYN | TCPF_ACK)) != (TCPF_SYN | TCPF_ACK))
+		return;
+	if (idx == NIL || p->ack != t->entries[idx].isn + 1) {
+		t->stats.unmatched_replies++;
+		return;
+	}
+	e = &t->entries[idx];
+	if (e->state != ENTRY_OPEN) {
+		/* A repeat of a SYN-ACK already reported (the server retries
+		 * while the client does not ACK) is not news; one after an
+		 * attempt reported as unanswered, refused or rejected is a
+		 * reply we could not match, and the counter should show it. */
+		if (e->outcome < OUTCOME_ACCEPTED)
+			t->stats.unmatched_replies++;
+		return;
+	}
+	if (e->outcome < OUTCOME_ACCEPTED)
+		e->outcome = OUTCOME_ACCEPTED;
+	e->replied = 1;
+	e->server_isn = p->seq;
+	e->last_us = t->now_us;
+}
+
+static void on_icmp(struct tracker *t, const struct pkt *p)
+{
+	struct key k = {&p->src, &p->dst, p->sport, p->dport};
+	uint32_t idx = index_find(t, &k, key_hash(t, &k));
+	struct entry *e = idx == NIL ? NULL : &t->entries[idx];
+
+	/* The quoted seq must be the attempt's ISN: anyone can send an
+	 * unreachable, only a router that saw the SYN knows its ISN. */
+	if (e == NULL || p->seq != e->isn) {
+		t->stats.unmatched_icmp++;
+		return;
+	}
+	if (e->state != ENTRY_OPEN || e->outcome >= OUTCOME_ACCEPTED) {
+		/* the firewall answering each SYN retransmit again is not
+		 * news; an unreachable contradicting what we saw (a SYN-ACK,
+		 * or a late one after the timeout) is counted */
+		if (!(e->state == ENTRY_LINGER && e->outcome == OUTCOME_REJECTED))
+			t->stats.unmatched_icmp++;
+		return;
+	}
+	e->outcome = OUTCOME_REJECTED;
+	e->replied = 1;
+	e->last_us = t->now_us;
+	entry_finish(t, idx, NULL);
+}
+
+static inline bool port_watched(const struct tracker *t, uint16_t port)
+{
+	return (t->ports[port >> 3] >> (port & 7)) & 1;
+}
+
+void tracker_packet(struct tracker *t, const struct pkt *p)
+{
+	tracker_advance(t, p->ts_us);
+
+	if (p->kind == PKT_ICMP_UNREACH) {
+		on_icmp(t, p);
+		return;
+	}
+	if (p->kind != PKT_TCP)
+		return;
+
+	bool to_server = port_watched(t, p->dport);
+	bool from_server = port_watched(t, p->sport);
+	uint8_t syn_ack = p->tcp_flags & (TCPF_SYN | TCPF_ACK);
+	struct key c2s = {&p->src, &p->dst, p->sport, p->dport};
+	struct key s2c = {&p->dst, &p->src, p->dport, p->sport};
+	uint64_t h;
+	uint32_t idx;
+
+	if (!to_server && !from_server)
+		return;
+	if (to_server && from_server) {
+		/* port 25 to port 25: the flags tell SYN from SYN-ACK; for the
+		 * rest, whichever orientation we track an attempt under */
+		if (syn_ack == TCPF_SYN) {
+			from_server = false;
+		} else if (syn_ack == (TCPF_SYN | TCPF_ACK)) {
+			to_server = false;
+		} else {
+			h = key_hash(t, &c2s);
+			idx = index_find(t, &c2s, h);
+			if (idx != NIL)
+				from_server = false;
+			else
+				to_server = false;
+		}
+	}
+	if (to_server) {
+		h = key_hash(t, &c2s);
+		idx = index_find(t, &c2s, h);
+		if (syn_ack == TCPF_SYN && !(p->tcp_flags & TCPF_RST))
+			on_client_syn(t, p, &c2s, h, idx);
+		else
+			on_client_segment(t, p, idx);
+	} else {
+		h = key_hash(t, &s2c);
+		idx = index_find(t, &s2c, h);
+		on_server_segment(t, p, idx);
+	}
+}
+
+void tracker_finish(struct tracker *t)
+{
+	while (t->open.head != NIL) {
+		uint32_t idx = t->open.head;
+		const struct entry *e = &t->entries[idx];
+		bool pending = t->now_us - e->first_us < t->cfg.timeout_us;
+
+		if (pending)
+			t->stats.pending_at_end++;
+		entry_emit(t, e, false, pending, NULL);
+		entry_release(t, idx);
+	}
+	while (t->linger.head != NIL)
+		entry_release(t, t->linger.head);
+}
+
+void tracker_get_stats(const struct tracker *t, struct tracker_stats *ret_stats)
+{
+	*ret_stats = t->stats;
+}
+
+struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn emit, void *userdata)
+{
+	struct tracker *t = NULL;
+	size_t nslots = TRACKER_MIN_SLOTS;
+
+	if (cfg == NULL || cfg->max_attempts == 0 ||
+	    cfg->max_attempts > TRACKER_MAX_ATTEMPTS_LIMIT || cfg->timeout_us == 0 ||
+	    cfg->n_ports == 0 || cfg->ports == NULL)
+		goto fail;
+	while (nslots < 2 * (size_t)cfg->max_attempts)
+		nslots *= 2;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto fail;
+	t->cfg = *cfg;
+	t->cfg.ports = NULL; /* not ours to keep; the bitmap is our copy */
+	t->emit = emit;
+	t->userdata = userdata;
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		t->ports[cfg->ports[i] >> 3] |= (uint8_t)(1u << (cfg->ports[i] & 7));
+
+	t->entries = calloc(cfg->max_attempts, sizeof(*t->entries));
+	t->slots = calloc(nslots, sizeof(*t->slots));
+	if (t->entries == NULL || t->slots == NULL)
+		goto fail;
+	t->mask = (uint32_t)(nslots - 1);
+	for (uint32_t i = 0; i < cfg->max_attempts; i++) {
+		t->entries[i].prev = NIL;
+		t->entries[i].next = i + 1 < cfg->max_attempts ? i + 1 : NIL;
+	}
+	t->free_head = 0;
+	t->open.head = t->open.tail = NIL;
+	t->linger.head = t->linger.tail = NIL;
+	seed_hash(t);
+	return t;
+
+fail:
+	tracker_free(t);
+	return NULL;
+}
+
+void tracker_free(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	free(t->entries);
+	free(t->slots);
+	free(t);
+}

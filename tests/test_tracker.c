@@ -1,0 +1,989 @@
+/* Tests of the handshake tracker: every outcome, retransmits, forged and
+ * unmatched replies, packet-time timeouts, the bounded table and its
+ * eviction order, and a random flood through a small table. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sensor/tracker.h"
+
+#define T0	  1700000000000000ULL /* µs since the epoch */
+#define SEC	  1000000ULL
+#define TIMEOUT	  (5 * SEC)
+#define LINGER	  (120 * SEC)
+#define SINK_KEEP 64
+
+struct sink {
+	struct attempt a[SINK_KEEP]; /* the first SINK_KEEP emitted */
+	size_t n;		     /* all emitted */
+};
+
+struct fixture {
+	struct tracker *t;
+	struct sink sink;
+};
+
+static void sink_emit(const struct attempt *a, void *userdata)
+{
+	struct sink *s = userdata;
+
+	if (s->n < SINK_KEEP)
+		s->a[s->n] = *a;
+	s->n++;
+}
+
+static const uint16_t test_ports[] = {25, 587};
+
+static struct tracker *fx_open(void **state, uint32_t max, uint64_t timeout, uint64_t linger)
+{
+	struct fixture *fx = *state;
+	struct tracker_config cfg;
+
+	tracker_config_defaults(&cfg);
+	cfg.max_attempts = max;
+	cfg.timeout_us = timeout;
+	cfg.linger_us = linger;
+	cfg.ports = test_ports;
+	cfg.n_ports = 2;
+	tracker_free(fx->t);
+	memset(&fx->sink, 0, sizeof(fx->sink));
+	fx->t = tracker_new(&cfg, sink_emit, &fx->sink);
+	assert_non_null(fx->t);
+	return fx->t;
+}
+
+static struct tracker *fx_default(void **state)
+{
+	return fx_open(state, 16, TIMEOUT, LINGER);
+}
+
+static struct sink *fx_sink(void **state)
+{
+	return &((struct fixture *)*state)->sink;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	tracker_free(fx->t);
+	free(fx);
+	return 0;
+}
+
+static struct tracker_stats stats_of(const struct tracker *t)
+{
+	struct tracker_stats st;
+
+	tracker_get_stats(t, &st);
+	return st;
+}
+
+/* ---- packet builders ---- */
+
+static struct pkt mk_tcp(uint64_t ts, const char *src, uint16_t sport, const char *dst,
+			 uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_us = ts;
+	p.kind = PKT_TCP;
+	p.tcp_flags = flags;
+	assert_int_equal(addr_parse(src, &p.src), 0);
+	assert_int_equal(addr_parse(dst, &p.dst), 0);
+	p.sport = sport;
+	p.dport = dport;
+	p.seq = seq;
+	p.ack = ack;
+	return p;
+}
+
+static struct pkt mk_data(uint64_t ts, const char *src, uint16_t sport, const char *dst,
+			  uint16_t dport, uint32_t seq, uint32_t ack, const void *data, size_t len)
+{
+	struct pkt p = mk_tcp(ts, src, sport, dst, dport, TCPF_ACK | TCPF_PSH, seq, ack);
+
+	p.payload = data;
+	p.payload_len = (uint32_t)len;
+	return p;
+}
+
+/* An unreachable quoting the client's SYN: the quoted header's fields. */
+static struct pkt mk_icmp(uint64_t ts, const char *src, uint16_t sport, const char *dst,
+			  uint16_t dport, uint32_t seq)
+{
+	struct pkt p = mk_tcp(ts, src, sport, dst, dport, 0, seq, 0);
+
+	p.kind = PKT_ICMP_UNREACH;
+	p.icmp_type = 3;
+	p.icmp_code = 10;
+	return p;
+}
+
+static void feed(struct tracker *t, struct pkt p)
+{
+	tracker_packet(t, &p);
+}
+
+#define CLI   "198.51.100.7"
+#define SRV   "192.0.2.25"
+#define CPORT 40000
+#define ISN   1000u
+#define SISN  7000000u
+
+static void syn(struct tracker *t, uint64_t ts, uint32_t isn)
+{
+	feed(t, mk_tcp(ts, CLI, CPORT, SRV, 25, TCPF_SYN, isn, 0));
+}
+
+static void synack(struct tracker *t, uint64_t ts, uint32_t isn)
+{
+	feed(t, mk_tcp(ts, SRV, 25, CLI, CPORT, TCPF_SYN | TCPF_ACK, SISN, isn + 1));
+}
+
+static void ack(struct tracker *t, uint64_t ts, uint32_t isn)
+{
+	feed(t, mk_tcp(ts, CLI, CPORT, SRV, 25, TCPF_ACK, isn + 1, SISN + 1));
+}
+
+static void syn_from(struct tracker *t, uint64_t ts, uint16_t cport)
+{
+	feed(t, mk_tcp(ts, CLI, cport, SRV, 25, TCPF_SYN, ISN, 0));
+}
+
+static void assert_addr(const struct lw_addr *a, const char *text)
+{
+	struct lw_addr b;
+
+	assert_int_equal(addr_parse(text, &b), 0);
+	assert_true(addr_equal(a, &b));
+}
+
+/* ---- outcomes ---- */
+
+static void test_unanswered_by_timeout(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	tracker_advance(t, T0 + TIMEOUT - 1);
+	assert_int_equal(s->n, 0);
+	assert_int_equal(stats_of(t).open, 1);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
+	assert_addr(&s->a[0].src, CLI);
+	assert_addr(&s->a[0].dst, SRV);
+	assert_int_equal(s->a[0].sport, CPORT);
+	assert_int_equal(s->a[0].dport, 25);
+	assert_int_equal(s->a[0].isn, ISN);
+	assert_int_equal(s->a[0].syns, 1);
+	assert_int_equal(s->a[0].first_us, T0);
+	assert_int_equal(s->a[0].last_us, T0);
+	assert_false(s->a[0].evicted);
+	assert_false(s->a[0].replied);
+	assert_false(s->a[0].pending_at_end);
+	assert_string_equal(s->a[0].helo, "");
+	assert_int_equal(stats_of(t).open, 0);
+	assert_int_equal(stats_of(t).attempts, 1);
+}
+
+/* The timeout also fires from an unrelated packet's time, exactly at
+ * first_us + timeout and not a microsecond before. */
+static void test_timeout_boundary_by_packet(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_tcp(T0 + TIMEOUT - 1, "203.0.113.1", 1234, SRV, 80, TCPF_SYN, 1, 0));
+	assert_int_equal(s->n, 0);
+	feed(t, mk_tcp(T0 + TIMEOUT, "203.0.113.1", 1234, SRV, 80, TCPF_SYN, 1, 0));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
+	/* port 80 is not watched: no attempt was started */
+	assert_int_equal(stats_of(t).attempts, 1);
+}
+
+static void test_refused_rst_ack(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_tcp(T0 + 300, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 1));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_REFUSED);
+	assert_true(s->a[0].replied);
+	assert_int_equal(s->a[0].first_us, T0);
+	assert_int_equal(s->a[0].last_us, T0 + 300);
+	assert_int_equal(stats_of(t).open, 0);
+	tracker_advance(t, T0 + 10 * TIMEOUT);
+	assert_int_equal(s->n, 1);
+}
+
+static void test_refused_rst_without_ack(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_tcp(T0 + 300, SRV, 25, CLI, CPORT, TCPF_RST, ISN + 99, 0));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_REFUSED);
+	assert_int_equal(stats_of(t).unmatched_replies, 0);
+}
+
+static void test_rst_wrong_ack_unmatched(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_tcp(T0 + 1, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 2));
+	assert_int_equal(s->n, 0);
+	assert_int_equal(stats_of(t).unmatched_replies, 1);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
+}
+
+static void test_rejected_icmp(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_icmp(T0 + 50, CLI, CPORT, SRV, 25, ISN));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_REJECTED);
+	assert_true(s->a[0].replied);
+	assert_int_equal(s->a[0].last_us, T0 + 50);
+	assert_int_equal(stats_of(t).unmatched_icmp, 0);
+	/* the client retries, the firewall answers again: one attempt, and
+	 * the repeated unreachable is neither news nor unmatched */
+	syn(t, T0 + SEC, ISN);
+	feed(t, mk_icmp(T0 + SEC + 50, CLI, CPORT, SRV, 25, ISN));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(stats_of(t).retransmits, 1);
+	assert_int_equal(stats_of(t).unmatched_icmp, 0);
+	/* but one with the wrong seq still is */
+	feed(t, mk_icmp(T0 + SEC + 60, CLI, CPORT, SRV, 25, ISN + 1));
+	assert_int_equal(stats_of(t).unmatched_icmp, 1);
+}
+
+static void test_forged_icmp(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_icmp(T0 + 1, CLI, CPORT, SRV, 25, ISN + 1));	       /* wrong seq */
+	feed(t, mk_icmp(T0 + 2, CLI, CPORT + 1, SRV, 25, ISN));	       /* wrong sport */
+	feed(t, mk_icmp(T0 + 3, CLI, CPORT, SRV, 587, ISN));	       /* wrong dport */
+	feed(t, mk_icmp(T0 + 4, "198.51.100.8", CPORT, SRV, 25, ISN)); /* wrong client */
+	feed(t, mk_icmp(T0 + 5, SRV, 25, CLI, CPORT, ISN));	       /* reversed */
+	assert_int_equal(s->n, 0);
+	assert_int_equal(stats_of(t).unmatched_icmp, 5);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
+	/* the attempt is reported, so a late genuine-looking ICMP is unmatched */
+	feed(t, mk_icmp(T0 + TIMEOUT + 1, CLI, CPORT, SRV, 25, ISN));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(stats_of(t).unmatched_icmp, 6);
+}
+
+static void test_accepted(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	synack(t, T0 + 100, ISN);
+	assert_int_equal(s->n, 0);
+	/* neither an ICMP nor a RST can undo an accept */
+	feed(t, mk_icmp(T0 + 200, CLI, CPORT, SRV, 25, ISN));
+	feed(t, mk_tcp(T0 + 300, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 1));
+	assert_int_equal(s->n, 0);
+	assert_int_equal(stats_of(t).unmatched_icmp, 1);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_ACCEPTED);
+	assert_int_equal(s->a[0].last_us, T0 + 100);
+	assert_true(outcome_reached(s->a[0].outcome));
+	/* the server keeps retrying its SYN-ACK: known, not unmatched */
+	synack(t, T0 + TIMEOUT + 1, ISN);
+	assert_int_equal(stats_of(t).unmatched_replies, 0);
+	assert_int_equal(s->n, 1);
+}
+
+/* A SYN-ACK after the attempt was reported unanswered came too late to
+ * count; the unmatched counter is where it shows. */
+static void test_late_synack_unmatched(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	synack(t, T0 + TIMEOUT, ISN);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
+	assert_int_equal(stats_of(t).unmatched_replies, 1);
+	/* a RST to a reported attempt is ordinary, not unmatched */
+	feed(t, mk_tcp(T0 + TIMEOUT + 1, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 1));
+	assert_int_equal(stats_of(t).unmatched_replies, 1);
+	assert_int_equal(s->n, 1);
+}
+
+static void test_synack_wrong_ack_ignored(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_tcp(T0 + 1, SRV, 25, CLI, CPORT, TCPF_SYN | TCPF_ACK, SISN, ISN));
+	feed(t, mk_tcp(T0 + 2, SRV, 25, CLI, CPORT, TCPF_SYN | TCPF_ACK, SISN, ISN + 2));
+	assert_int_equal(stats_of(t).unmatched_replies, 2);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
+	assert_int_equal(s->a[0].last_us, T0);
+}
+
+static void test_unmatched_replies(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	feed(t, mk_tcp(T0, SRV, 25, CLI, CPORT, TCPF_SYN | TCPF_ACK, SISN, ISN + 1));
+	feed(t, mk_tcp(T0 + 1, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 1));
+	feed(t, mk_tcp(T0 + 2, SRV, 587, CLI, CPORT, TCPF_RST, 0, 0));
+	/* not from a watched port: not ours, not counted */
+	feed(t, mk_tcp(T0 + 3, SRV, 80, CLI, CPORT, TCPF_RST, 0, 0));
+	assert_int_equal(stats_of(t).unmatched_replies, 3);
+	assert_int_equal(stats_of(t).attempts, 0);
+	assert_int_equal(s->n, 0);
+}
+
+static void test_established(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	synack(t, T0 + 100, ISN);
+	ack(t, T0 + 200, ISN);
+	/* a second client ACKs something other than the SYN-ACK */
+	syn_from(t, T0 + 300, CPORT + 1);
+	feed(t, mk_tcp(T0 + 400, SRV, 25, CLI, CPORT + 1, TCPF_SYN | TCPF_ACK, SISN, ISN + 1));
+	feed(t, mk_tcp(T0 + 500, CLI, CPORT + 1, SRV, 25, TCPF_ACK, ISN + 1, SISN + 2));
+	assert_int_equal(s->n, 0);
+	tracker_advance(t, T0 + 300 + TIMEOUT);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[0].outcome, OUTCOME_ESTABLISHED);
+	assert_int_equal(s->a[0].last_us, T0 + 200);
+	assert_int_equal(s->a[1].outcome, OUTCOME_ACCEPTED);
+	assert_int_equal(s->a[1].last_us, T0 + 400);
+}
+
+static void test_ack_without_synack_not_established(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_tcp(T0 + 1, CLI, CPORT, SRV, 25, TCPF_ACK, ISN + 1, 1));
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
+}
+
+static void smtp_case(void **state, const char *line, const char *want_helo, bool with_synack)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	if (with_synack) {
+		synack(t, T0 + 100, ISN);
+		ack(t, T0 + 200, ISN);
+	}
+	feed(t, mk_data(T0 + 300, CLI, CPORT, SRV, 25, ISN + 1, SISN + 1, line, strlen(line)));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_SMTP);
+	/* data alone proves the handshake, not that replies are visible */
+	assert_int_equal(s->a[0].replied, with_synack);
+	assert_string_equal(s->a[0].helo, want_helo);
+	assert_int_equal(s->a[0].last_us, T0 + 300);
+	assert_int_equal(stats_of(t).open, 0);
+	/* only the first payload counts */
+	feed(t, mk_data(T0 + 400, CLI, CPORT, SRV, 25, ISN + 1, SISN + 1, "HELO x\r\n", 8));
+	tracker_advance(t, T0 + 2 * TIMEOUT);
+	assert_int_equal(s->n, 1);
+}
+
+static void test_smtp_helo(void **state)
+{
+	smtp_case(state, "HELO mail.example.org\r\n", "mail.example.org", true);
+}
+
+static void test_smtp_ehlo(void **state)
+{
+	smtp_case(state, "ehlo Relay.Example.NET\r\n", "Relay.Example.NET", true);
+}
+
+static void test_smtp_without_synack(void **state)
+{
+	smtp_case(state, "EHLO spoofless.example\n", "spoofless.example", false);
+}
+
+static void test_smtp_not_helo(void **state)
+{
+	smtp_case(state, "MAIL FROM:<a@b>\r\n", "", true);
+}
+
+static void test_smtp_wrong_seq_ignored(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_data(T0 + 1, CLI, CPORT, SRV, 25, ISN + 50, 1, "HELO x\r\n", 8));
+	assert_int_equal(s->n, 0);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
+}
+
+static const char *helo_of(void **state, const void *data, size_t len)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_data(T0 + 1, CLI, CPORT, SRV, 25, ISN + 1, 1, data, len));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_SMTP);
+	return s->a[0].helo;
+}
+
+static void test_helo_sanitised(void **state)
+{
+	static const char ctl[] = "HELO a\x01"
+				  "b\x7f"
+				  "c\xff\td\r\n";
+
+	assert_string_equal(helo_of(state, ctl, sizeof(ctl) - 1), "a?b?c??d");
+	assert_string_equal(helo_of(state, "HeLo host name\r\n", 16), "host");
+	assert_string_equal(helo_of(state, "HELO end-of-segment", 19), "end-of-segment");
+	assert_string_equal(helo_of(state, "HELO\r\n", 6), "");
+	assert_string_equal(helo_of(state, "HELO ", 5), "");
+	assert_string_equal(helo_of(state, "HELLO x\r\n", 9), "");
+	assert_string_equal(helo_of(state, "xHELO x\r\n", 9), "");
+	/* a NUL inside the name must not cut the report short silently */
+	assert_string_equal(helo_of(state, "HELO a\0b\r\n", 10), "a?b");
+}
+
+static void test_helo_truncated(void **state)
+{
+	char buf[5 + 400 + 2];
+	const char *h;
+
+	memcpy(buf, "EHLO ", 5);
+	for (size_t i = 0; i < 400; i++)
+		buf[5 + i] = (char)('a' + i % 26);
+	memcpy(buf + 405, "\r\n", 2);
+	h = helo_of(state, buf, sizeof(buf));
+	assert_int_equal(strlen(h), LW_HELO_MAX);
+	assert_memory_equal(h, buf + 5, LW_HELO_MAX);
+
+	/* one short of the bound ends at its CR */
+	memcpy(buf + 5 + LW_HELO_MAX - 1, "\r\n", 2);
+	h = helo_of(state, buf, 5 + LW_HELO_MAX + 1);
+	assert_int_equal(strlen(h), LW_HELO_MAX - 1);
+}
+
+/* ---- retransmits and ISNs ---- */
+
+static void test_retransmits_merged(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	syn(t, T0 + 1 * SEC, ISN);
+	syn(t, T0 + 3 * SEC, ISN);
+	assert_int_equal(stats_of(t).attempts, 1);
+	assert_int_equal(stats_of(t).retransmits, 2);
+	assert_int_equal(stats_of(t).open, 1);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].syns, 3);
+	assert_int_equal(s->a[0].first_us, T0);
+	assert_int_equal(s->a[0].last_us, T0 + 3 * SEC);
+}
+
+static void test_retransmit_after_finish_lingers(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	/* Linux retries at 1, 3, 7, 15, 31, 63 s: all the same attempt */
+	syn(t, T0 + 7 * SEC, ISN);
+	syn(t, T0 + 15 * SEC, ISN);
+	syn(t, T0 + 63 * SEC, ISN);
+	tracker_advance(t, T0 + 100 * SEC);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(stats_of(t).attempts, 1);
+	assert_int_equal(stats_of(t).retransmits, 3);
+	assert_int_equal(stats_of(t).open, 0);
+
+	/* a refused attempt lingers too */
+	feed(t, mk_tcp(T0 + 101 * SEC, CLI, CPORT + 1, SRV, 25, TCPF_SYN, ISN, 0));
+	feed(t, mk_tcp(T0 + 101 * SEC, SRV, 25, CLI, CPORT + 1, TCPF_RST | TCPF_ACK, 0, ISN + 1));
+	feed(t, mk_tcp(T0 + 102 * SEC, CLI, CPORT + 1, SRV, 25, TCPF_SYN, ISN, 0));
+	assert_int_equal(s->n, 2);
+	assert_int_equal(stats_of(t).attempts, 2);
+	assert_int_equal(stats_of(t).retransmits, 4);
+
+	/* after the linger time the same SYN is a new attempt */
+	syn(t, T0 + TIMEOUT + LINGER, ISN);
+	assert_int_equal(stats_of(t).attempts, 3);
+	assert_int_equal(stats_of(t).open, 1);
+}
+
+static void test_new_isn_new_attempt(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	synack(t, T0 + 10, ISN);
+	syn(t, T0 + SEC, ISN + 12345);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].isn, ISN);
+	assert_int_equal(s->a[0].outcome, OUTCOME_ACCEPTED);
+	assert_false(s->a[0].evicted);
+	assert_int_equal(stats_of(t).attempts, 2);
+	assert_int_equal(stats_of(t).open, 1);
+	assert_int_equal(stats_of(t).retransmits, 0);
+
+	/* a new ISN on a lingering entry starts a new attempt too */
+	feed(t, mk_tcp(T0 + SEC + 1, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 12346));
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].outcome, OUTCOME_REFUSED);
+	syn(t, T0 + 2 * SEC, ISN + 99999);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(stats_of(t).attempts, 3);
+	tracker_advance(t, T0 + 2 * SEC + TIMEOUT);
+	assert_int_equal(s->n, 3);
+	assert_int_equal(s->a[2].isn, ISN + 99999);
+	assert_int_equal(s->a[2].first_us, T0 + 2 * SEC);
+	assert_int_equal(s->a[2].syns, 1);
+	assert_int_equal(s->a[2].outcome, OUTCOME_UNANSWERED);
+}
+
+/* ---- time ---- */
+
+static void test_clock_never_backwards(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0 + 10 * SEC, ISN);
+	tracker_advance(t, T0 + 10 * SEC + TIMEOUT - 1);
+	tracker_advance(t, T0);
+	/* a packet stamped in the past neither rewinds the clock nor expires */
+	feed(t, mk_tcp(T0 + 1, "203.0.113.9", 5555, SRV, 25, TCPF_SYN, 42, 0));
+	assert_int_equal(s->n, 0);
+	assert_int_equal(stats_of(t).open, 2);
+	tracker_advance(t, T0 + 10 * SEC + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].isn, ISN);
+	/* the late packet was taken at the clock's time, not its own */
+	tracker_advance(t, T0 + 10 * SEC + 2 * TIMEOUT - 2);
+	assert_int_equal(s->n, 1);
+	tracker_advance(t, T0 + 10 * SEC + 2 * TIMEOUT - 1);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].isn, 42);
+	assert_int_equal(s->a[1].first_us, T0 + 10 * SEC + TIMEOUT - 1);
+}
+
+/* ---- bounded table ---- */
+
+static void test_eviction_oldest_first(void **state)
+{
+	struct tracker *t = fx_open(state, 3, TIMEOUT, LINGER);
+	struct sink *s = fx_sink(state);
+
+	syn_from(t, T0, 1);
+	syn_from(t, T0 + 1, 2);
+	syn_from(t, T0 + 2, 3);
+	syn_from(t, T0 + 1, 1); /* retransmit: must not refresh its age */
+	assert_int_equal(s->n, 0);
+	syn_from(t, T0 + 3, 4);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].sport, 1);
+	assert_true(s->a[0].evicted);
+	assert_int_equal(s->a[0].syns, 2);
+	syn_from(t, T0 + 4, 5);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].sport, 2);
+	assert_true(s->a[1].evicted);
+	assert_int_equal(stats_of(t).evictions, 2);
+	assert_int_equal(stats_of(t).open, 3);
+	assert_int_equal(stats_of(t).attempts, 5);
+	/* the survivors are still found: 3 is a retransmit, not an attempt */
+	syn_from(t, T0 + 5, 3);
+	assert_int_equal(stats_of(t).attempts, 5);
+	tracker_advance(t, T0 + 2 + TIMEOUT);
+	assert_int_equal(s->n, 3);
+	assert_int_equal(s->a[2].sport, 3);
+	assert_false(s->a[2].evicted);
+}
+
+static void test_lingering_dropped_first(void **state)
+{
+	struct tracker *t = fx_open(state, 3, TIMEOUT, LINGER);
+	struct sink *s = fx_sink(state);
+
+	syn_from(t, T0, 1);
+	feed(t, mk_tcp(T0 + 1, SRV, 25, CLI, 1, TCPF_RST, 0, 0)); /* 1 lingers */
+	syn_from(t, T0 + 2, 2);
+	syn_from(t, T0 + 3, 3);
+	syn_from(t, T0 + 4, 4); /* full: the lingering 1 goes, silently */
+	assert_int_equal(s->n, 1);
+	assert_int_equal(stats_of(t).evictions, 0);
+	assert_int_equal(stats_of(t).open, 3);
+	/* 1 is forgotten: its SYN is a new attempt, and pushes out 2 */
+	syn_from(t, T0 + 5, 1);
+	assert_int_equal(stats_of(t).attempts, 5);
+	assert_int_equal(stats_of(t).retransmits, 0);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].sport, 2);
+	assert_true(s->a[1].evicted);
+	assert_int_equal(stats_of(t).evictions, 1);
+}
+
+static void test_finish_pending(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+	struct tracker_stats st;
+
+	syn(t, T0, ISN);
+	synack(t, T0 + 1, ISN);
+	syn_from(t, T0 + SEC, 2);
+	syn_from(t, T0 + 2 * SEC, 3);
+	feed(t, mk_tcp(T0 + 2 * SEC, SRV, 25, CLI, 3, TCPF_RST, 0, 0)); /* 3 lingers */
+	tracker_advance(t, T0 + TIMEOUT + 500); /* only the first times out */
+	assert_int_equal(s->n, 2);
+	tracker_finish(t);
+	assert_int_equal(s->n, 3);
+	assert_int_equal(s->a[2].sport, 2);
+	assert_true(s->a[2].pending_at_end);
+	assert_false(s->a[2].evicted);
+	assert_int_equal(s->a[2].outcome, OUTCOME_UNANSWERED);
+	assert_false(s->a[0].pending_at_end);
+	st = stats_of(t);
+	assert_int_equal(st.pending_at_end, 1);
+	assert_int_equal(st.open, 0);
+	/* everything is gone, lingering entries included */
+	syn_from(t, T0 + TIMEOUT + 600, 3);
+	assert_int_equal(stats_of(t).attempts, 4);
+	assert_int_equal(stats_of(t).retransmits, 0);
+	tracker_finish(t);
+	tracker_finish(t);
+	assert_int_equal(s->n, 4);
+	assert_int_equal(stats_of(t).pending_at_end, 2);
+}
+
+/* ---- IPv6 ---- */
+
+static void test_ipv6(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+	const char *c = "2001:db8:1::7", *v = "2001:db8:25::1";
+
+	feed(t, mk_tcp(T0, c, 50000, v, 25, TCPF_SYN, 1, 0));
+	feed(t, mk_tcp(T0 + 1, v, 25, c, 50000, TCPF_SYN | TCPF_ACK, 9, 2));
+	feed(t, mk_tcp(T0 + 2, c, 50000, v, 25, TCPF_ACK, 2, 10));
+	feed(t, mk_data(T0 + 3, c, 50000, v, 25, 2, 10, "EHLO v6.example\r\n", 17));
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_SMTP);
+	assert_addr(&s->a[0].src, c);
+	assert_addr(&s->a[0].dst, v);
+	assert_int_equal(s->a[0].src.family, LW_AF_INET6);
+	assert_string_equal(s->a[0].helo, "v6.example");
+
+	/* v6 and v4 with the same low bytes are different keys */
+	feed(t, mk_tcp(T0 + 4, "::7", 50001, "::1", 587, TCPF_SYN, 5, 0));
+	feed(t, mk_tcp(T0 + 4, "0.0.0.7", 50001, "0.0.0.1", 587, TCPF_SYN, 5, 0));
+	assert_int_equal(stats_of(t).attempts, 3);
+	feed(t, mk_icmp(T0 + 5, "::7", 50001, "::1", 587, 5));
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].outcome, OUTCOME_REJECTED);
+	assert_int_equal(s->a[1].src.family, LW_AF_INET6);
+	assert_int_equal(stats_of(t).open, 1);
+}
+
+/* ---- direction ---- */
+
+static void test_port_to_port(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	/* 25 -> 25: flags decide; the SYN-ACK comes back from the server */
+	feed(t, mk_tcp(T0, CLI, 25, SRV, 25, TCPF_SYN, ISN, 0));
+	feed(t, mk_tcp(T0 + 1, SRV, 25, CLI, 25, TCPF_SYN | TCPF_ACK, SISN, ISN + 1));
+	feed(t, mk_tcp(T0 + 2, CLI, 25, SRV, 25, TCPF_ACK, ISN + 1, SISN + 1));
+	assert_int_equal(stats_of(t).attempts, 1);
+	assert_int_equal(stats_of(t).unmatched_replies, 0);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_addr(&s->a[0].src, CLI);
+	assert_int_equal(s->a[0].outcome, OUTCOME_ESTABLISHED);
+}
+
+/* ---- index integrity under deletions ---- */
+
+static void test_index_after_deletions(void **state)
+{
+	enum { N = 500 };
+	/* a long timeout keeps attempts open; a 1 µs linger frees refused ones
+	 * at the next step, exercising backward-shift deletion */
+	struct tracker *t = fx_open(state, N, 1000 * SEC, 1);
+	struct sink *s = fx_sink(state);
+	char ip[32];
+	unsigned removed = 0;
+
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%u.%u", i / 7, i % 7);
+		feed(t, mk_tcp(T0 + i, ip, (uint16_t)(1000 + i % 3), SRV, 25, TCPF_SYN, i, 0));
+	}
+	assert_int_equal(stats_of(t).open, N);
+	srand(7);
+	for (unsigned i = 0; i < N; i++) {
+		if (rand() % 2)
+			continue;
+		snprintf(ip, sizeof(ip), "10.0.%u.%u", i / 7, i % 7);
+		feed(t, mk_tcp(T0 + N, SRV, 25, ip, (uint16_t)(1000 + i % 3), TCPF_RST, 0, 0));
+		removed++;
+	}
+	tracker_advance(t, T0 + N + 10);
+	assert_int_equal(s->n, removed);
+	assert_int_equal(stats_of(t).open, N - removed);
+	/* every survivor is found (retransmit); only then re-add the removed
+	 * ones (new attempts), which could otherwise refill a wrongly emptied
+	 * slot and hide the damage */
+	for (int pass = 0; pass < 2; pass++) {
+		srand(7);
+		for (unsigned i = 0; i < N; i++) {
+			bool gone = rand() % 2 == 0;
+			struct tracker_stats before = stats_of(t), after;
+
+			if (gone != (pass == 1))
+				continue;
+			snprintf(ip, sizeof(ip), "10.0.%u.%u", i / 7, i % 7);
+			feed(t, mk_tcp(T0 + N + 20, ip, (uint16_t)(1000 + i % 3), SRV, 25, TCPF_SYN,
+				       i, 0));
+			after = stats_of(t);
+			assert_int_equal(after.attempts - before.attempts, gone ? 1 : 0);
+			assert_int_equal(after.retransmits - before.retransmits, gone ? 0 : 1);
+		}
+	}
+	assert_int_equal(stats_of(t).evictions, 0);
+}
+
+/* ---- flood ---- */
+
+static uint64_t rng_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void test_flood(void **state)
+{
+	enum { N = 200000 };
+	struct tracker *t = fx_open(state, 1024, TIMEOUT, LINGER);
+	struct sink *s = fx_sink(state);
+	struct tracker_stats st;
+	uint64_t x = 12345, ts = T0;
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = PKT_TCP;
+	for (unsigned i = 0; i < N; i++) {
+		uint64_t r = rng_next(&x);
+		uint64_t r2 = rng_next(&x);
+
+		ts += r % 50; /* ~25 µs apart: 40k SYN/s */
+		p.ts_us = ts;
+		p.tcp_flags = TCPF_SYN;
+		if (r & (1ULL << 63)) {
+			uint8_t b[16];
+
+			memcpy(b, &r2, 8);
+			memcpy(b + 8, &r, 8);
+			b[0] = 0x20; /* stay out of the v4-mapped range */
+			addr_set_ip6(&p.src, b);
+			b[15] ^= 1;
+			addr_set_ip6(&p.dst, b);
+		} else {
+			/* few sources so that some 4-tuples repeat */
+			uint8_t a4[4] = {10, 0, (uint8_t)(r2 >> 8 & 3), (uint8_t)r2};
+
+			addr_set_ip4(&p.src, a4);
+			a4[0] = 192;
+			addr_set_ip4(&p.dst, a4);
+		}
+		p.sport = (uint16_t)(1024 + (r >> 16) % 64);
+		p.dport = (r >> 24) & 1 ? 25 : 587;
+		p.seq = (uint32_t)(r >> 32) % 4; /* some retransmits, some new ISNs */
+		tracker_packet(t, &p);
+		if (r % 7 == 0) {
+			/* a reply of some kind to the same 4-tuple */
+			struct pkt q = p;
+
+			q.src = p.dst;
+			q.dst = p.src;
+			q.sport = p.dport;
+			q.dport = p.sport;
+			q.tcp_flags = r % 3 ? (TCPF_SYN | TCPF_ACK) : TCPF_RST;
+			q.ack = p.seq + 1;
+			tracker_packet(t, &q);
+		} else if (r % 11 == 0) {
+			struct pkt q = p;
+
+			q.kind = PKT_ICMP_UNREACH;
+			tracker_packet(t, &q);
+		}
+		if (i % 1000 == 0) {
+			st = stats_of(t);
+			assert_true(st.open <= 1024);
+			assert_int_equal(s->n + st.open, st.attempts);
+		}
+	}
+	st = stats_of(t);
+	assert_int_equal(s->n + st.open, st.attempts);
+	assert_true(st.evictions > 0);
+	assert_true(st.retransmits > 0);
+	tracker_finish(t);
+	st = stats_of(t);
+	assert_int_equal(st.open, 0);
+	assert_int_equal(s->n, st.attempts);
+}
+
+/* ---- construction ---- */
+
+static void test_new_and_free(void **state)
+{
+	struct tracker_config cfg;
+	struct tracker *t;
+
+	(void)state;
+	tracker_free(NULL);
+	tracker_config_defaults(&cfg);
+	assert_int_equal(cfg.max_attempts, LW_TRACKER_MAX_DEFAULT);
+	assert_int_equal(cfg.timeout_us, LW_HANDSHAKE_TIMEOUT_US);
+	assert_int_equal(cfg.linger_us, LW_LINGER_US);
+	assert_int_equal(cfg.n_ports, 1);
+	assert_int_equal(cfg.ports[0], 25);
+	cfg.max_attempts = 0;
+	assert_null(tracker_new(&cfg, NULL, NULL));
+	cfg.max_attempts = 1;
+	t = tracker_new(&cfg, NULL, NULL);
+	assert_non_null(t);
+	/* no callback: still counts */
+	feed(t, mk_tcp(T0, CLI, CPORT, SRV, 25, TCPF_SYN, 1, 0));
+	feed(t, mk_tcp(T0, CLI, CPORT + 1, SRV, 25, TCPF_SYN, 1, 0));
+	assert_int_equal(stats_of(t).evictions, 1);
+	tracker_finish(t);
+	tracker_free(t);
+}
+
+static void test_outcome_names(void **state)
+{
+	(void)state;
+	assert_string_equal(outcome_name(OUTCOME_UNANSWERED), "unanswered");
+	assert_string_equal(outcome_name(OUTCOME_REFUSED), "refused");
+	assert_string_equal(outcome_name(OUTCOME_REJECTED), "rejected");
+	assert_string_equal(outcome_name(OUTCOME_ACCEPTED), "accepted");
+	assert_string_equal(outcome_name(OUTCOME_ESTABLISHED), "established");
+	assert_string_equal(outcome_name(OUTCOME_SMTP), "smtp");
+	assert_false(outcome_reached(OUTCOME_REJECTED));
+	assert_true(outcome_reached(OUTCOME_ACCEPTED));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_unanswered_by_timeout),
+	    T(test_timeout_boundary_by_packet),
+	    T(test_refused_rst_ack),
+	    T(test_refused_rst_without_ack),
+	    T(test_rst_wrong_ack_unmatched),
+	    T(test_rejected_icmp),
+	    T(test_forged_icmp),
+	    T(test_accepted),
+	    T(test_late_synack_unmatched),
+	    T(test_synack_wrong_ack_ignored),
+	    T(test_unmatched_replies),
+	    T(test_established),
+	    T(test_ack_without_synack_not_established),
+	    T(test_smtp_helo),
+	    T(test_smtp_ehlo),
+	    T(test_smtp_without_synack),
+	    T(test_smtp_not_helo),
+	    T(test_smtp_wrong_seq_ignored),
+	    T(test_helo_sanitised),
+	    T(test_helo_truncated),
+	    T(test_retransmits_merged),
+	    T(test_retransmit_after_finish_lingers),
+	    T(test_new_isn_new_attempt),
+	    T(test_clock_never_backwards),
+	    T(test_eviction_oldest_first),
+	    T(test_lingering_dropped_first),
+	    T(test_finish_pending),
+	    T(test_ipv6),
+	    T(test_port_to_port),
+	    T(test_index_after_deletions),
+	    T(test_flood),
+	    T(test_new_and_free),
+	    T(test_outcome_names),
+	};
+
+	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
+}

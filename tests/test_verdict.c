@@ -1,0 +1,285 @@
+/* Unit tests: aggregation of attempts, the verdict rules of DESIGN.md
+ * section 4 (each branch and their order), and the report's ordering. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/aggregate.h"
+#include "analyzer/report.h"
+#include "analyzer/verdict.h"
+
+static struct attempt mk(const char *src, enum outcome o, uint64_t t)
+{
+	struct attempt a;
+
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(addr_parse(src, &a.src), 0);
+	assert_int_equal(addr_parse("192.0.2.25", &a.dst), 0);
+	a.sport = 40000;
+	a.dport = 25;
+	a.first_us = t;
+	a.last_us = t + 1000;
+	a.outcome = (uint8_t)o;
+	a.replied = o != OUTCOME_UNANSWERED;
+	a.syns = 1;
+	return a;
+}
+
+static struct rule_ref ref_of(enum src_class c)
+{
+	struct rule_ref r;
+
+	memset(&r, 0, sizeof(r));
+	r.cls = c;
+	r.set = c == CLASS_ALLOWED ? "mimecast-eu" : NULL;
+	r.label = c == CLASS_EXCEPTION ? "backup-mx" : NULL;
+	return r;
+}
+
+static void add(struct aggregate *ag, const char *src, enum src_class c, enum outcome o, uint64_t t)
+{
+	struct attempt a = mk(src, o, t);
+	struct rule_ref r = ref_of(c);
+
+	aggregate_add(ag, &a, &r);
+}
+
+static enum verdict judge(struct aggregate *ag, uint64_t kernel_drops, char *reason)
+{
+	struct report r;
+
+	memset(&r, 0, sizeof(r));
+	r.kernel_drops = kernel_drops;
+	assert_int_equal(report_from_aggregate(&r, ag), 0);
+	strcpy(reason, r.reason);
+	enum verdict v = r.verdict;
+	report_release(&r);
+	return v;
+}
+
+static void test_counts_add_up(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+
+	(void)state;
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_REFUSED, 1000);
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_UNANSWERED, 3000);
+	add(ag, "203.0.113.2", CLASS_OUTSIDE, OUTCOME_REJECTED, 2000);
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_SMTP, 500);
+	const struct counts *o = &ag->totals[CLASS_OUTSIDE];
+	assert_int_equal(o->attempts, 3);
+	assert_int_equal(o->sources, 2);
+	assert_int_equal(o->outcome[OUTCOME_REFUSED], 1);
+	assert_int_equal(o->outcome[OUTCOME_UNANSWERED], 1);
+	assert_int_equal(o->outcome[OUTCOME_REJECTED], 1);
+	assert_int_equal(ag->totals[CLASS_ALLOWED].outcome[OUTCOME_SMTP], 1);
+	assert_int_equal(ag->from_us, 500);
+	assert_int_equal(ag->to_us, 4000);
+	struct lw_addr a;
+	addr_parse("203.0.113.1", &a);
+	const struct source_agg *s = aggregate_find(ag, &a);
+	assert_non_null(s);
+	assert_int_equal(s->c.attempts, 2);
+	assert_int_equal(s->first_us, 1000);
+	assert_int_equal(s->last_us, 4000);
+	assert_int_equal(s->best, OUTCOME_REFUSED);
+	assert_int_equal(s->reached_us, 0);
+	aggregate_free(ag);
+}
+
+static void test_bound_keeps_totals_exact(void **state)
+{
+	struct aggregate *ag = aggregate_new(16);
+	char src[32];
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		snprintf(src, sizeof(src), "203.0.113.%d", i + 1);
+		add(ag, src, CLASS_OUTSIDE, OUTCOME_REFUSED, 1000 + (uint64_t)i);
+	}
+	assert_int_equal(aggregate_count(ag), 16);
+	assert_int_equal(ag->totals[CLASS_OUTSIDE].attempts, 40);
+	assert_int_equal(ag->sources_dropped, 24);
+	aggregate_free(ag);
+}
+
+static void test_not_effective_beats_everything(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	char reason[512];
+
+	(void)state;
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_ACCEPTED, 1000);
+	/* even with kernel drops: a SYN-ACK seen is proof */
+	assert_int_equal(judge(ag, 5, reason), VERDICT_NOT_EFFECTIVE);
+	assert_non_null(strstr(reason, "1 outside source(s) reached"));
+	aggregate_free(ag);
+}
+
+static void test_exception_reaching_is_not_a_breach(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	char reason[512];
+
+	(void)state;
+	add(ag, "192.0.2.50", CLASS_EXCEPTION, OUTCOME_SMTP, 1000);
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_REFUSED, 2000);
+	assert_int_equal(judge(ag, 0, reason), VERDICT_EFFECTIVE);
+	aggregate_free(ag);
+}
+
+static void test_effective_needs_visible_replies(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	char reason[512];
+
+	(void)state;
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_UNANSWERED, 1000);
+	/* no reply of any kind anywhere */
+	assert_int_equal(judge(ag, 0, reason), VERDICT_INCONCLUSIVE);
+	assert_non_null(strstr(reason, "No server reply"));
+	/* gateway SYNs without replies: the control group failed */
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_UNANSWERED, 1500);
+	assert_int_equal(judge(ag, 0, reason), VERDICT_INCONCLUSIVE);
+	assert_non_null(strstr(reason, "gateway attempt(s) were seen but none of their replies"));
+	/* an answered gateway connection proves replies are visible */
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_SMTP, 2000);
+	assert_int_equal(judge(ag, 0, reason), VERDICT_EFFECTIVE);
+	assert_non_null(strstr(reason, "All 1 outside attempt(s)"));
+	aggregate_free(ag);
+}
+
+static void test_inferred_smtp_is_no_visible_reply(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	struct attempt a = mk("198.51.100.9", OUTCOME_SMTP, 1000);
+	struct rule_ref r = ref_of(CLASS_ALLOWED);
+	char reason[512];
+
+	(void)state;
+	a.replied = false; /* one-way capture: EHLO seen, SYN-ACK never */
+	aggregate_add(ag, &a, &r);
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_UNANSWERED, 2000);
+	assert_int_equal(judge(ag, 0, reason), VERDICT_INCONCLUSIVE);
+	assert_non_null(strstr(reason, "none of their replies"));
+	aggregate_free(ag);
+}
+
+static void test_refused_outside_is_its_own_proof(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	char reason[512];
+
+	(void)state;
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_REFUSED, 1000);
+	assert_int_equal(judge(ag, 0, reason), VERDICT_EFFECTIVE);
+	aggregate_free(ag);
+}
+
+static void test_unproven_and_drops(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	char reason[512];
+
+	(void)state;
+	assert_int_equal(judge(ag, 0, reason), VERDICT_UNPROVEN);
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_SMTP, 2000);
+	assert_int_equal(judge(ag, 0, reason), VERDICT_UNPROVEN);
+	assert_int_equal(judge(ag, 3, reason), VERDICT_INCONCLUSIVE);
+	assert_non_null(strstr(reason, "lost 3 packet(s)"));
+	aggregate_free(ag);
+}
+
+static void test_evicted_outside_is_inconclusive(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	struct attempt a = mk("203.0.113.1", OUTCOME_UNANSWERED, 1000);
+	struct rule_ref r = ref_of(CLASS_OUTSIDE);
+	char reason[512];
+
+	(void)state;
+	a.evicted = true;
+	aggregate_add(ag, &a, &r);
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_SMTP, 2000);
+	assert_int_equal(judge(ag, 0, reason), VERDICT_INCONCLUSIVE);
+	assert_non_null(strstr(reason, "evicted"));
+	aggregate_free(ag);
+}
+
+static void test_sources_worst_first(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	struct report r;
+	char buf[LW_ADDR_STRLEN];
+
+	(void)state;
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_REFUSED, 1000);
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_REFUSED, 1100);
+	add(ag, "203.0.113.2", CLASS_OUTSIDE, OUTCOME_ACCEPTED, 1200);
+	add(ag, "203.0.113.3", CLASS_OUTSIDE, OUTCOME_SMTP, 1300);
+	add(ag, "203.0.113.4", CLASS_OUTSIDE, OUTCOME_UNANSWERED, 1400);
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_SMTP, 1500);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(report_from_aggregate(&r, ag), 0);
+	assert_int_equal(r.n_sources, 4); /* allowed sources are not listed */
+	assert_string_equal(addr_format(&r.sources[0].addr, buf, sizeof(buf)), "203.0.113.3");
+	assert_string_equal(addr_format(&r.sources[1].addr, buf, sizeof(buf)), "203.0.113.2");
+	assert_string_equal(addr_format(&r.sources[2].addr, buf, sizeof(buf)), "203.0.113.1");
+	assert_string_equal(addr_format(&r.sources[3].addr, buf, sizeof(buf)), "203.0.113.4");
+	assert_true(r.sources[0].reached);
+	assert_false(r.sources[2].reached);
+	report_release(&r);
+	aggregate_free(ag);
+}
+
+static void test_json_escapes_and_keys(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	struct attempt a = mk("203.0.113.3", OUTCOME_SMTP, 1793610000000000ULL);
+	struct rule_ref ref = ref_of(CLASS_OUTSIDE);
+	struct report r;
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	strcpy(a.helo, "evil\"name\\x");
+	aggregate_add(ag, &a, &ref);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(report_from_aggregate(&r, ag), 0);
+	FILE *f = open_memstream(&buf, &len);
+	report_print_json(f, &r);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"verdict\":\"not_effective\""));
+	assert_non_null(strstr(buf, "\"helo\":\"evil\\\"name\\\\x\""));
+	assert_non_null(strstr(buf, "\"first_seen\":\"2026-11-02T09:00:00Z\""));
+	assert_non_null(strstr(buf, "\"window\":{\"from\":\"2026-11-02T09:00:00Z\""));
+	assert_non_null(strstr(buf, "\"exception\":{\"attempts\":0"));
+	free(buf);
+	report_release(&r);
+	aggregate_free(ag);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_counts_add_up),
+	    cmocka_unit_test(test_bound_keeps_totals_exact),
+	    cmocka_unit_test(test_not_effective_beats_everything),
+	    cmocka_unit_test(test_exception_reaching_is_not_a_breach),
+	    cmocka_unit_test(test_effective_needs_visible_replies),
+	    cmocka_unit_test(test_inferred_smtp_is_no_visible_reply),
+	    cmocka_unit_test(test_refused_outside_is_its_own_proof),
+	    cmocka_unit_test(test_unproven_and_drops),
+	    cmocka_unit_test(test_evicted_outside_is_inconclusive),
+	    cmocka_unit_test(test_sources_worst_first),
+	    cmocka_unit_test(test_json_escapes_and_keys),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
