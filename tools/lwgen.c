@@ -474,24 +474,26 @@ int main(int argc, char **argv)
 		return 65;
 
 	qsort(g.pkts, g.n, sizeof(*g.pkts), cmp_pkt);
+	int rc = 0;
 	if (pcapng) {
 		if (write_pcapng(out, dlt, &g) < 0) {
 			perror(out);
-			return 73;
+			rc = 73;
 		}
-		return 0;
+	} else {
+		char errbuf[256];
+		struct pcapw *w = pcapw_open(out, dlt, errbuf, sizeof(errbuf));
+		if (!w) {
+			fprintf(stderr, "lwgen: %s: %s\n", out, errbuf);
+			rc = 73;
+		} else {
+			for (size_t i = 0; i < g.n; i++)
+				pcapw_write(w, g.pkts[i].ts, g.pkts[i].data, g.pkts[i].len);
+			pcapw_close(w);
+		}
 	}
-	char errbuf[256];
-	struct pcapw *w = pcapw_open(out, dlt, errbuf, sizeof(errbuf));
-	if (!w) {
-		fprintf(stderr, "lwgen: %s: %s\n", out, errbuf);
-		return 73;
-	}
-	for (size_t i = 0; i < g.n; i++) {
-		pcapw_write(w, g.pkts[i].ts, g.pkts[i].data, g.pkts[i].len);
+	for (size_t i = 0; i < g.n; i++)
 		free(g.pkts[i].data);
-	}
-	pcapw_close(w);
 	free(g.pkts);
-	return 0;
+	return rc;
 }
