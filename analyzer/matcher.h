@@ -15,7 +15,7 @@
 
 struct matcher_prefix {
 	struct lw_addr net; /* host bits are ignored */
-	unsigned plen;      /* 0..32 for IPv4, 0..128 for IPv6 */
+	unsigned plen;	    /* 0..32 for IPv4, 0..128 for IPv6 */
 	uint32_t payload;   /* 0..MATCHER_PAYLOAD_MAX */
 };
 

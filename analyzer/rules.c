@@ -19,12 +19,12 @@
  * through different spellings of one path) and it bounds the parser's
  * recursion. Counted in files below the top-level one. */
 #define RULES_INCLUDE_DEPTH_MAX 8
-#define RULES_NAME_MAX 64 /* bytes in a set name or exception label */
+#define RULES_NAME_MAX		64 /* bytes in a set name or exception label */
 
 struct entry {
 	struct lw_addr net; /* host bits cleared */
 	unsigned plen;
-	long set; /* index into sets, -1 for an exception */
+	long set;	  /* index into sets, -1 for an exception */
 	const char *text; /* the prefix as written */
 	const char *label, *comment;
 	const char *file;
@@ -89,7 +89,7 @@ struct parser {
 /* One file being read. */
 struct file_ctx {
 	const char *name; /* as shown in messages */
-	long cur_set;     /* open set block or -1 */
+	long cur_set;	  /* open set block or -1 */
 	unsigned set_line, set_col;
 };
 
@@ -390,7 +390,7 @@ static int parse_file(struct parser *p, const char *name, const char *text);
 
 static bool is_keyword(const char *s)
 {
-	static const char *const kw[] = {"set",  "use",    "allow",   "exception",
+	static const char *const kw[] = {"set",	 "use",	   "allow",   "exception",
 					 "port", "server", "include", NULL};
 
 	for (size_t i = 0; kw[i]; i++)
@@ -511,8 +511,7 @@ static void do_include(struct parser *p, const struct file_ctx *f, unsigned line
 	free(text);
 }
 
-static void do_port(struct parser *p, const struct file_ctx *f, unsigned line,
-		    const struct tok *t)
+static void do_port(struct parser *p, const struct file_ctx *f, unsigned line, const struct tok *t)
 {
 	struct rules *r = p->r;
 	char *end;
@@ -715,8 +714,7 @@ static void directive(struct parser *p, struct file_ctx *f, unsigned line, struc
 	}
 	if (strcmp(k, "include") == 0) {
 		if (nargs != 1) {
-			diag_add(p->diag, DIAG_ERROR, f->name, line,
-				 nargs ? args[1].col : kw->col,
+			diag_add(p->diag, DIAG_ERROR, f->name, line, nargs ? args[1].col : kw->col,
 				 nargs ? "unexpected '%s' after the include path"
 				       : "'include' needs a path%s",
 				 nargs ? args[1].s : "");
@@ -726,7 +724,8 @@ static void directive(struct parser *p, struct file_ctx *f, unsigned line, struc
 		return;
 	}
 	if (strcmp(k, "}") == 0) {
-		diag_add(p->diag, DIAG_ERROR, f->name, line, kw->col, "unexpected '}' outside a set");
+		diag_add(p->diag, DIAG_ERROR, f->name, line, kw->col,
+			 "unexpected '}' outside a set");
 		return;
 	}
 	diag_add(p->diag, DIAG_ERROR, f->name, line, kw->col, "unknown keyword '%s'", k);
@@ -850,8 +849,8 @@ static void warn_overlap(struct diag *diag, const struct rules *r, const struct 
 			 a->file, a->line, set_name_of(r, a));
 	else
 		diag_add(diag, DIAG_WARNING, e->file, e->line, e->col,
-			 "prefix %s (%s) is covered by %s at %s:%u (%s)", pe, set_name_of(r, e),
-			 pa, a->file, a->line, set_name_of(r, a));
+			 "prefix %s (%s) is covered by %s at %s:%u (%s)", pe, set_name_of(r, e), pa,
+			 a->file, a->line, set_name_of(r, a));
 }
 
 static bool overlap_matters(const struct rules *r, const struct entry *e, const struct entry *a)
@@ -1230,8 +1229,7 @@ enum src_class rules_classify(const struct rules *r, const struct lw_addr *src,
 	return e->set < 0 ? CLASS_EXCEPTION : CLASS_ALLOWED;
 }
 
-bool rules_match_defined(const struct rules *r, const struct lw_addr *src,
-			 struct rule_ref *ret_ref)
+bool rules_match_defined(const struct rules *r, const struct lw_addr *src, struct rule_ref *ret_ref)
 {
 	uint32_t i;
 

@@ -6,7 +6,9 @@
 #define LW_RULES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/addr.h"
 #include "common/diag.h"
@@ -52,9 +54,6 @@ bool rules_server_watched(const struct rules *r, const struct lw_addr *dst);
 const char *rules_digest(const struct rules *r);
 
 /* ---- Additions for the CLI (rules check / lookup / dump / export) ---- */
-
-#include <stddef.h>
-#include <stdio.h>
 
 /* true when the set exists and is in force (named by `use` or `allow`). */
 bool rules_set_in_force(const struct rules *r, const char *set);

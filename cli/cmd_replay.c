@@ -11,9 +11,11 @@
 #include "analyzer/report.h"
 #include "cli/cmd.h"
 #include "cli/pipeline.h"
+#include "cli/progress.h"
 #include "common/bounds.h"
 
 #define DEFAULT_RULES SYSCONFDIR "/lockwatch/lockwatch.rules"
+#define REPLAY_SLICE_PACKETS 8192 /* between progress checks: cheap, still smooth */
 
 static const char replay_usage[] =
     "usage: lockwatch replay [OPTIONS] FILE...\n"
@@ -137,6 +139,7 @@ int cmd_replay(int argc, char **argv)
 	struct replay_opts o;
 	struct report rep;
 	struct capture_stats cs;
+	struct progress prog;
 	int rc;
 
 	if (parse_args(argc, argv, &o) < 0)
@@ -162,16 +165,24 @@ int cmd_replay(int argc, char **argv)
 	}
 
 	memset(&rep, 0, sizeof(rep));
+	progress_init(&prog, stderr);
 	for (;;) {
-		int n = capture_next(cap, 0, pipeline_packet, p);
+		/* In slices, so the progress line moves during a large file. */
+		int n = capture_next(cap, REPLAY_SLICE_PACKETS, pipeline_packet, p);
 		if (n == CAPTURE_END)
 			break;
 		if (n < 0) {
+			progress_finish(&prog);
 			/* What came before the damage stays counted. */
 			lw_error("%s (the packets before it are counted)", cap->errstr);
 			rep.input_errors++;
+			continue;
 		}
+		uint64_t done, total;
+		capture_progress(cap, &done, &total);
+		progress_update(&prog, done, total, cap->stats.packets);
 	}
+	progress_finish(&prog);
 	pipeline_finish(p);
 	capture_get_stats(cap, &cs);
 	if (pipeline_report(p, &cs, &rep) < 0) {

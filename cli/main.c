@@ -9,6 +9,8 @@
 static const struct cmd_entry commands[] = {
     {"replay", "replay [-r RULES] [--json] [--top N] FILE...",
      "judge the lockdown from capture files", cmd_replay},
+    {"rules", "rules check|lookup|dump|export ...",
+     "check rules, look addresses up, export firewall rules", cmd_rules},
 };
 
 static void usage(FILE *f)

@@ -84,6 +84,14 @@ void pipeline_finish(struct pipeline *p)
 	tracker_finish(p->tracker);
 }
 
+struct rules *pipeline_swap_rules(struct pipeline *p, struct rules *rules)
+{
+	struct rules *old = p->rules;
+
+	p->rules = rules;
+	return old;
+}
+
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r)
 {
 	struct tracker_stats ts;

@@ -46,6 +46,12 @@ void pipeline_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *d
 /* End of input: the tracker's open attempts are emitted and counted. */
 void pipeline_finish(struct pipeline *p);
 
+/* Puts new rules in force between two packets and returns the old ones
+ * (the caller frees them). The watched ports must be the same: the capture
+ * filter and the tracker were built for them. Aggregated labels are
+ * interned, so nothing held refers into the old rules. */
+struct rules *pipeline_swap_rules(struct pipeline *p, struct rules *rules);
+
 /* Fills a report from what the pipeline counted and the capture's health. */
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/bounds.h"
 #include "sensor/decode.h"
@@ -129,11 +130,14 @@ struct capture *capture_open_files(char *const *files, unsigned n_files, const u
 	 * does not surface after minutes of work. Standard input can be
 	 * read once only and is checked when its turn comes. */
 	for (unsigned i = 0; i < n_files; i++) {
+		struct stat st;
 		if (strcmp(files[i], "-") == 0)
 			continue;
 		pcap_t *p = open_file(c, files[i]);
 		if (!p)
 			return c;
+		if (fstat(fileno(pcap_file(p)), &st) == 0 && S_ISREG(st.st_mode))
+			c->bytes_total += (uint64_t)st.st_size;
 		pcap_close(p);
 	}
 	return c;
@@ -232,6 +236,19 @@ static int next_live(struct capture *c, int max, capture_packet_fn fn, void *use
 	return n;
 }
 
+static uint64_t file_pos(const struct capture *c)
+{
+	long pos = c->fp ? ftell((FILE *)c->fp) : -1;
+
+	return pos > 0 ? (uint64_t)pos : 0;
+}
+
+void capture_progress(const struct capture *c, uint64_t *ret_done, uint64_t *ret_total)
+{
+	*ret_done = c->bytes_before + (c->live ? 0 : file_pos(c));
+	*ret_total = c->bytes_total;
+}
+
 int capture_next(struct capture *c, int max, capture_packet_fn fn, void *userdata)
 {
 	if (c->live)
@@ -246,6 +263,7 @@ int capture_next(struct capture *c, int max, capture_packet_fn fn, void *userdat
 			c->pcap = open_file(c, c->current);
 			if (!c->pcap)
 				return -1;
+			c->fp = pcap_file(c->pcap);
 			c->linktype = pcap_datalink(c->pcap);
 		}
 		struct deliver_ctx d = {c, fn, userdata};
@@ -253,16 +271,20 @@ int capture_next(struct capture *c, int max, capture_packet_fn fn, void *userdat
 		if (n > 0)
 			return n;
 		if (n == 0) { /* end of this file */
+			c->bytes_before += file_pos(c);
 			pcap_close(c->pcap);
 			c->pcap = NULL;
+			c->fp = NULL;
 			c->stats.files_done++;
 			continue;
 		}
 		/* A file cut short (a capture killed mid-write) still gave us
 		 * everything before the cut; the caller reports and goes on. */
 		set_err(c, CAPTURE_ERR_READ, c->current, pcap_geterr(c->pcap));
+		c->bytes_before += file_pos(c);
 		pcap_close(c->pcap);
 		c->pcap = NULL;
+		c->fp = NULL;
 		c->stats.files_done++;
 		return -1;
 	}

@@ -48,6 +48,9 @@ struct capture {
 	uint16_t ports[LW_MAX_WATCHED_PORTS]; /* the filter is built per link type */
 	unsigned n_ports;
 	const char *current; /* name of the file or interface being read */
+	void *fp;	       /* FILE * under the current file, for progress */
+	uint64_t bytes_total;  /* sizes of all regular input files (progress) */
+	uint64_t bytes_before; /* sizes of the files already read */
 	struct capture_stats stats;
 };
 
@@ -70,6 +73,10 @@ void capture_free(struct capture *c);
  * file, so what was read stays counted). */
 #define CAPTURE_END (-2)
 int capture_next(struct capture *c, int max, capture_packet_fn fn, void *userdata);
+
+/* Input bytes read so far and in all; total is 0 when unknown (stdin,
+ * pipes, live capture). Cheap enough to call every few thousand packets. */
+void capture_progress(const struct capture *c, uint64_t *ret_done, uint64_t *ret_total);
 
 /* Selectable descriptor of a live capture, -1 for files. */
 int capture_fd(const struct capture *c);

@@ -16,8 +16,7 @@
 
 #include "analyzer/rules.h"
 
-static struct lw_addr A(const char *text)
-{
+static struct lw_addr A(const char *text) {
 	struct lw_addr a;
 
 	assert_int_equal(addr_parse(text, &a), 0);
@@ -25,7 +24,8 @@ static struct lw_addr A(const char *text)
 }
 
 /* Loads text and returns the rules (possibly NULL); diag is left filled. */
-static struct rules *load(const char *text, struct diag *d)
+static struct rules *
+load(const char *text, struct diag *d)
 {
 	diag_init(d);
 	return rules_load_string("t.rules", text, d);
@@ -258,9 +258,9 @@ static void test_warnings(void **state)
 	struct diag d;
 	struct rule_ref ref;
 	struct rules *r = load("set a {\n"
-			       "  10.1.2.3/16\n"         /* 2: host bits */
-			       "  10.1.0.0/16\n"         /* 3: duplicate of 2 */
-			       "  10.1.128.0/17\n"       /* 4: covered by 2 */
+			       "  10.1.2.3/16\n"   /* 2: host bits */
+			       "  10.1.0.0/16\n"   /* 3: duplicate of 2 */
+			       "  10.1.128.0/17\n" /* 4: covered by 2 */
 			       "}\n"
 			       "set b { 10.1.4.0/24 }\n" /* 6: covered, across sets in force */
 			       "set c { 10.1.5.0/24 }\n" /* 7: not in force: no warning */
@@ -268,8 +268,8 @@ static void test_warnings(void **state)
 			       "}\n"
 			       "use a b\n"
 			       "exception 10.1.9.9 relay \"inside a\"\n" /* 11 */
-			       "exception 10.1.9.9/32 probe\n"           /* 12: duplicate */
-			       "port 25 25\n",                           /* 13 */
+			       "exception 10.1.9.9/32 probe\n"		 /* 12: duplicate */
+			       "port 25 25\n",				 /* 13 */
 			       &d);
 
 	assert_non_null(r);
@@ -506,8 +506,7 @@ static void test_include_errors(void **state)
 	r = load_path("d0.rules", &d);
 	assert_null(r);
 	snprintf(want, sizeof(want),
-		 "%s/d8.rules:1:9: error: include 'd9.rules' nested too deeply (limit 8)",
-		 tmpdir);
+		 "%s/d8.rules:1:9: error: include 'd9.rules' nested too deeply (limit 8)", tmpdir);
 	assert_msg(&d, want);
 	assert_int_equal(d.errors, 1);
 	diag_clear(&d);
@@ -585,10 +584,10 @@ static void test_shipped_files_load(void **state)
 {
 	(void)state;
 	static const char *const files[] = {
-		"mimecast-eu.rules", "mimecast-de.rules",         "mimecast-us.rules",
-		"mimecast-ca.rules", "mimecast-za.rules",         "mimecast-au.rules",
-		"mimecast-all.rules", "mimecast-lowconf.rules", "site.example.rules",
-		"sample.rules",
+	    "mimecast-eu.rules",  "mimecast-de.rules",	    "mimecast-us.rules",
+	    "mimecast-ca.rules",  "mimecast-za.rules",	    "mimecast-au.rules",
+	    "mimecast-all.rules", "mimecast-lowconf.rules", "site.example.rules",
+	    "sample.rules",
 	};
 	struct diag d;
 
@@ -622,9 +621,9 @@ static void test_shipped_classify(void **state)
 	static const struct {
 		const char *ip, *set;
 	} obs[] = {
-		{"185.58.85.151", "mimecast-eu"},  {"62.140.7.102", "mimecast-de"},
-		{"170.10.133.124", "mimecast-us"}, {"170.10.145.1", "mimecast-ca"},
-		{"41.74.205.57", "mimecast-za"},   {"180.189.28.108", "mimecast-au"},
+	    {"185.58.85.151", "mimecast-eu"},  {"62.140.7.102", "mimecast-de"},
+	    {"170.10.133.124", "mimecast-us"}, {"170.10.145.1", "mimecast-ca"},
+	    {"41.74.205.57", "mimecast-za"},   {"180.189.28.108", "mimecast-au"},
 	};
 	for (size_t i = 0; i < sizeof(obs) / sizeof(obs[0]); i++) {
 		a = A(obs[i].ip);
@@ -689,18 +688,18 @@ static void test_shipped_classify(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_allow_minimal),
-		cmocka_unit_test(test_ports_servers),
-		cmocka_unit_test(test_errors_collected),
-		cmocka_unit_test(test_sets_and_use),
-		cmocka_unit_test(test_set_errors),
-		cmocka_unit_test(test_warnings),
-		cmocka_unit_test(test_exception_equal_to_allowed),
-		cmocka_unit_test(test_digest_and_dump),
-		cmocka_unit_test(test_include),
-		cmocka_unit_test(test_include_errors),
-		cmocka_unit_test(test_shipped_files_load),
-		cmocka_unit_test(test_shipped_classify),
+	    cmocka_unit_test(test_allow_minimal),
+	    cmocka_unit_test(test_ports_servers),
+	    cmocka_unit_test(test_errors_collected),
+	    cmocka_unit_test(test_sets_and_use),
+	    cmocka_unit_test(test_set_errors),
+	    cmocka_unit_test(test_warnings),
+	    cmocka_unit_test(test_exception_equal_to_allowed),
+	    cmocka_unit_test(test_digest_and_dump),
+	    cmocka_unit_test(test_include),
+	    cmocka_unit_test(test_include_errors),
+	    cmocka_unit_test(test_shipped_files_load),
+	    cmocka_unit_test(test_shipped_classify),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, make_tmpdir, remove_tmpdir);
