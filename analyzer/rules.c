@@ -449,6 +449,21 @@ static void do_include(struct parser *p, const struct file_ctx *f, unsigned line
 	else
 		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - f->name), f->name, t->s);
 	char *real = realpath(path, NULL);
+#ifdef RULESDIR
+	/* A site file copied to /etc/lockwatch names the shipped sets as
+	 * `include "mimecast-eu.rules"`: fall back to where they are installed
+	 * (LOCKWATCH_RULES_DIR overrides it, e.g. to run from a source tree). */
+	if (!real && errno == ENOENT && t->s[0] != '/') {
+		char shipped[PATH_MAX];
+		const char *dir = getenv("LOCKWATCH_RULES_DIR");
+		snprintf(shipped, sizeof(shipped), "%s/%s", dir && *dir ? dir : RULESDIR, t->s);
+		real = realpath(shipped, NULL);
+		if (real)
+			snprintf(path, sizeof(path), "%s", shipped);
+		else
+			errno = ENOENT;
+	}
+#endif
 	if (!real) {
 		diag_add(p->diag, DIAG_ERROR, f->name, line, t->col, "cannot read include '%s': %s",
 			 path, strerror(errno));

@@ -76,3 +76,14 @@ check "export ip6tables: loads with ip6tables-restore" ip netns exec "$ns" ip6ta
 check "export ip6tables: v6 gateway only" sh -c "grep -q '2001:db8:100::/48' '$TMP/fw.ip6t' && ! grep -q '205.139' '$TMP/fw.ip6t'"
 run_lw "$TMP/out" "$TMP/err" rules export --format pf -r "$TMP/site.rules"
 check "export: unknown format is a usage error" [ "$rc" -eq 64 ] && grep -q "'pf' is not one of" "$TMP/err"
+
+# include falls back to the shipped sets directory (the installed one, or
+# LOCKWATCH_RULES_DIR) when the name is not next to the including file
+mkdir -p "$TMP/etc"
+printf 'include "mimecast-eu.rules"\nuse mimecast-eu\n' >"$TMP/etc/site.rules"
+LOCKWATCH_RULES_DIR="$R" "$LOCKWATCH" rules lookup -r "$TMP/etc/site.rules" 195.130.217.5 >"$TMP/out" 2>"$TMP/err"
+check "include: a relative name falls back to the shipped sets" \
+	grep -q "allowed	set mimecast-eu	195.130.217.0/24	.*rules/mimecast-eu.rules:" "$TMP/out"
+LOCKWATCH_RULES_DIR="$TMP/nowhere" "$LOCKWATCH" rules check "$TMP/etc/site.rules" >"$TMP/out" 2>"$TMP/err"
+check "include: missing everywhere is an error naming the include" \
+	grep -q "site.rules:1:9: error: cannot read include '.*mimecast-eu.rules': No such file" "$TMP/err"
