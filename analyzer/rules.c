@@ -83,6 +83,8 @@ struct parser {
 	unsigned depth;
 	char **seen; /* real paths of every file read: each is read once */
 	size_t n_seen, cap_seen;
+	rules_include_fn include_fn; /* NULL: includes are files */
+	void *include_data;
 	bool oom;
 };
 
@@ -448,12 +450,14 @@ static void do_include(struct parser *p, const struct file_ctx *f, unsigned line
 		snprintf(path, sizeof(path), "%s", t->s);
 	else
 		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - f->name), f->name, t->s);
-	char *real = realpath(path, NULL);
+	/* an include resolver has no file system to canonicalise against: the
+	 * joined path is the file's identity */
+	char *real = p->include_fn ? strdup(path) : realpath(path, NULL);
 #ifdef RULESDIR
 	/* A site file copied to /etc/lockwatch names the shipped sets as
 	 * `include "mimecast-eu.rules"`: fall back to where they are installed
 	 * (LOCKWATCH_RULES_DIR overrides it, e.g. to run from a source tree). */
-	if (!real && errno == ENOENT && t->s[0] != '/') {
+	if (!real && !p->include_fn && errno == ENOENT && t->s[0] != '/') {
 		char shipped[PATH_MAX];
 		const char *dir = getenv("LOCKWATCH_RULES_DIR");
 		snprintf(shipped, sizeof(shipped), "%s/%s", dir && *dir ? dir : RULESDIR, t->s);
@@ -503,7 +507,17 @@ static void do_include(struct parser *p, const struct file_ctx *f, unsigned line
 			return;
 		}
 	}
-	char *text = read_all(real, &err);
+	char *text = NULL;
+	if (p->include_fn) {
+		err = p->include_fn(real, &text, p->include_data);
+		if (err != 0 || !text) {
+			free(text);
+			text = NULL;
+			err = err ? err : EIO;
+		}
+	} else {
+		text = read_all(real, &err);
+	}
 	if (!text) {
 		diag_add(p->diag, DIAG_ERROR, f->name, line, t->col, "cannot read include '%s': %s",
 			 path, strerror(err));
@@ -1079,7 +1093,10 @@ static int build(struct rules *r)
 		sorted[i] = *perm[i];
 		inv[perm[i] - r->sets] = (long)i;
 	}
-	memcpy(r->sets, sorted, r->n_sets * sizeof(*sorted));
+	/* no sets (an empty file): sets is NULL, and memcpy(NULL, ..., 0) is
+	 * undefined behaviour the compiler may build on */
+	if (r->n_sets)
+		memcpy(r->sets, sorted, r->n_sets * sizeof(*sorted));
 	for (size_t i = 0; i < r->n_entries; i++)
 		if (r->entries[i].set >= 0)
 			r->entries[i].set = inv[r->entries[i].set];
@@ -1109,9 +1126,10 @@ static int build(struct rules *r)
 	return compute_digest(r);
 }
 
-static struct rules *load(const char *name, const char *text, char *real, struct diag *diag)
+static struct rules *load(const char *name, const char *text, char *real,
+			  rules_include_fn include_fn, void *include_data, struct diag *diag)
 {
-	struct parser p = {.diag = diag};
+	struct parser p = {.diag = diag, .include_fn = include_fn, .include_data = include_data};
 	unsigned errors_before = diag->errors;
 
 	p.r = calloc(1, sizeof(*p.r));
@@ -1177,14 +1195,28 @@ struct rules *rules_load_file(const char *path, struct diag *diag)
 		diag_add(diag, DIAG_ERROR, path, 0, 0, "cannot read rules file: %s", strerror(err));
 		return NULL;
 	}
-	struct rules *r = load(path, text, realpath(path, NULL), diag);
+	struct rules *r = load(path, text, realpath(path, NULL), NULL, NULL, diag);
 	free(text);
 	return r;
 }
 
 struct rules *rules_load_string(const char *name, const char *text, struct diag *diag)
 {
-	return load(name, text, NULL, diag);
+	return load(name, text, NULL, NULL, NULL, diag);
+}
+
+struct rules *rules_load_string_with(const char *name, const char *text,
+				     rules_include_fn include_fn, void *userdata,
+				     struct diag *diag)
+{
+	/* the top-level name is the first file seen, so including it is a cycle */
+	char *real = include_fn ? strdup(name) : NULL;
+
+	if (include_fn && !real) {
+		diag_add(diag, DIAG_ERROR, name, 0, 0, "out of memory");
+		return NULL;
+	}
+	return load(name, text, real, include_fn, userdata, diag);
 }
 
 void rules_free(struct rules *r)
@@ -1317,4 +1349,32 @@ void rules_dump(const struct rules *r, FILE *out)
 size_t rules_memory(const struct rules *r)
 {
 	return matcher_memory(r->force) + matcher_memory(r->all);
+}
+
+size_t rules_set_count(const struct rules *r)
+{
+	return r->n_sets;
+}
+
+const char *rules_set_name(const struct rules *r, size_t i)
+{
+	return r->sets[i].name;
+}
+
+size_t rules_defined_count(const struct rules *r)
+{
+	return r->n_entries;
+}
+
+void rules_defined_entry(const struct rules *r, size_t i, struct lw_addr *ret_net,
+			 unsigned *ret_plen, const char **ret_set)
+{
+	const struct entry *e = &r->entries[i];
+
+	if (ret_net)
+		*ret_net = e->net;
+	if (ret_plen)
+		*ret_plen = e->plen;
+	if (ret_set)
+		*ret_set = e->set >= 0 ? r->sets[e->set].name : NULL;
 }

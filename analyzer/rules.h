@@ -40,6 +40,17 @@ struct rules;
 struct rules *rules_load_file(const char *path, struct diag *diag);
 /* Same from memory; `name` stands in for the file name in messages. */
 struct rules *rules_load_string(const char *name, const char *text, struct diag *diag);
+/* Reads one `include` for rules_load_string_with(): `path` is the include
+ * joined to the including file's directory, as for files. Returns 0 and a
+ * malloc'd NUL-terminated text the parser frees, or an errno value for the
+ * message ("cannot read include 'x': No such file or directory"). */
+typedef int (*rules_include_fn)(const char *path, char **ret_text, void *userdata);
+/* rules_load_string() whose includes come from include_fn instead of the
+ * file system (tests, fuzzing, rules held in memory). A path is one file:
+ * cycles and repeats are found by the path as joined. */
+struct rules *rules_load_string_with(const char *name, const char *text,
+				     rules_include_fn include_fn, void *userdata,
+				     struct diag *diag);
 void rules_free(struct rules *r);
 
 /* Longest-prefix match; IPv4-mapped IPv6 matches as IPv4. ret_ref may be NULL. */
@@ -81,5 +92,17 @@ unsigned rules_servers(const struct rules *r, const struct lw_addr **ret_servers
 void rules_dump(const struct rules *r, FILE *out);
 /* Bytes used by the lookup structures. */
 size_t rules_memory(const struct rules *r);
+
+/* ---- Additions for `rules update` (the change summary) ---- */
+
+/* Every defined set, in force or not, sorted by name. i < rules_set_count(r). */
+size_t rules_set_count(const struct rules *r);
+const char *rules_set_name(const struct rules *r, size_t i);
+/* Every prefix the files define, in force or not, in the order read:
+ * ret_set names its set, or is NULL for an exception. Any out-parameter
+ * may be NULL. i < rules_defined_count(r). */
+size_t rules_defined_count(const struct rules *r);
+void rules_defined_entry(const struct rules *r, size_t i, struct lw_addr *ret_net,
+			 unsigned *ret_plen, const char **ret_set);
 
 #endif

@@ -12,6 +12,7 @@
 #include "analyzer/firewall.h"
 #include "analyzer/rules.h"
 #include "cli/cmd.h"
+#include "cli/cmd_rules_update.h"
 
 #define DEFAULT_RULES SYSCONFDIR "/lockwatch/lockwatch.rules"
 
@@ -21,12 +22,14 @@ static const char rules_usage[] =
 	"       lockwatch rules dump [-r FILE]\n"
 	"       lockwatch rules export --format nft|iptables|ip6tables [--action drop|reject]"
 	" [-r FILE]\n"
+	"       lockwatch rules update --spf NAME [--resolver ADDR[:PORT]] -o FILE\n"
 	"\n"
 	"check   exit 0 when FILE loads (warnings are listed), 65 when it has errors\n"
 	"lookup  the set or exception (and its file:line) each address matches, or 'outside'\n"
 	"dump    the normalised, merged rules in force (itself a valid rules file)\n"
 	"export  firewall rules enforcing the same policy: accept the watched ports from\n"
 	"        the sets in force and the exceptions, drop (or reject) everyone else\n"
+	"update  regenerate a file of sets from SPF netblock records (see 'rules update -h')\n"
 	"-r FILE defaults to " DEFAULT_RULES "\n";
 
 /* Loads and prints every diagnostic to stderr; NULL on errors. */
@@ -236,6 +239,7 @@ static const struct cmd_entry subcommands[] = {
 	{"lookup", "lookup [-r FILE] ADDR...", "", rules_lookup},
 	{"dump", "dump [-r FILE]", "", rules_dump_cmd},
 	{"export", "export --format F", "", rules_export},
+	{"update", "update --spf NAME -o FILE", "", cmd_rules_update},
 };
 
 int cmd_rules(int argc, char **argv)
@@ -247,6 +251,6 @@ int cmd_rules(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].exec(argc - 1, argv + 1);
-	lw_error("rules: unknown subcommand '%s' (check, lookup, dump, export)", argv[1]);
+	lw_error("rules: unknown subcommand '%s' (check, lookup, dump, export, update)", argv[1]);
 	return LW_EXIT_USAGE;
 }
