@@ -3,6 +3,8 @@
 
 #include "analyzer/aggregate.h"
 
+#include "analyzer/store_batch.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +62,8 @@ void aggregate_free(struct aggregate *ag)
 	for (unsigned i = 0; i < ag->n_interned; i++)
 		free(ag->interned[i]);
 	free(ag->interned);
+	free(ag->dirty);
+	free(ag->hours);
 	free(ag->src);
 	free(ag->buckets);
 	free(ag);
@@ -121,6 +125,110 @@ static struct source_agg *find_or_add(struct aggregate *ag, const struct lw_addr
 	return s;
 }
 
+void aggregate_track_changes(struct aggregate *ag)
+{
+	/* what was counted before is in no batch: the dirty flags restart */
+	for (uint32_t i = 0; i < ag->n_src; i++)
+		ag->src[i].dirty = false;
+	ag->track = true;
+}
+
+static void counts_one(struct counts *c, enum outcome o, bool replied)
+{
+	c->attempts++;
+	c->outcome[o]++;
+	c->replied += replied;
+}
+
+/* Attempts end roughly in time order, so the hour is almost always the
+ * last one used. Out of memory: the hour is not counted for the store
+ * (the in-memory totals still are). */
+static void track_hour(struct aggregate *ag, const struct attempt *a, enum src_class cls,
+		       enum outcome o)
+{
+	uint32_t hour = (uint32_t)(a->first_us / 3600000000ULL);
+	struct hour_counts *h = NULL;
+
+	for (uint32_t i = ag->n_hours; i > 0; i--)
+		if (ag->hours[i - 1].hour == hour) {
+			h = &ag->hours[i - 1];
+			break;
+		}
+	if (!h) {
+		if (ag->n_hours == ag->cap_hours) {
+			uint32_t cap = ag->cap_hours ? ag->cap_hours * 2 : 4;
+			struct hour_counts *n = realloc(ag->hours, (size_t)cap * sizeof(*n));
+			if (!n)
+				return;
+			ag->hours = n;
+			ag->cap_hours = cap;
+		}
+		h = &ag->hours[ag->n_hours++];
+		memset(h, 0, sizeof(*h));
+		h->hour = hour;
+	}
+	counts_one(&h->c[cls], o, a->replied);
+	if (a->evicted && o == OUTCOME_UNANSWERED)
+		h->evicted_open[cls]++;
+}
+
+static void track(struct aggregate *ag, struct source_agg *s, const struct attempt *a,
+		  enum outcome o)
+{
+	if (!s->dirty) {
+		if (ag->n_dirty == ag->cap_dirty) {
+			uint32_t cap = ag->cap_dirty ? ag->cap_dirty * 2 : 256;
+			uint32_t *n = realloc(ag->dirty, (size_t)cap * sizeof(*n));
+			if (!n)
+				return; /* stays clean: counted in memory, not in Redis */
+			ag->dirty = n;
+			ag->cap_dirty = cap;
+		}
+		ag->dirty[ag->n_dirty++] = (uint32_t)(s - ag->src);
+		s->dirty = true;
+	}
+	counts_one(&s->d, o, a->replied);
+}
+
+struct store_batch *aggregate_take_batch(struct aggregate *ag)
+{
+	struct store_batch *b = store_batch_new();
+
+	if (!b)
+		return NULL;
+	for (uint32_t i = 0; i < ag->n_dirty; i++) {
+		const struct source_agg *s = &ag->src[ag->dirty[i]];
+		struct batch_source *d = store_batch_add_source(b, &s->addr, s->label, s->helo);
+		if (!d)
+			goto fail;
+		d->cls = s->cls;
+		d->last_dst = s->last_dst;
+		d->last_dport = s->last_dport;
+		d->first_us = s->first_us;
+		d->last_us = s->last_us;
+		d->reached_us = s->reached_us;
+		d->c = s->d;
+	}
+	for (uint32_t i = 0; i < ag->n_hours; i++) {
+		struct hour_counts *h = store_batch_hour(b, ag->hours[i].hour);
+		if (!h)
+			goto fail;
+		*h = ag->hours[i];
+	}
+	/* Only now that nothing can fail: start the next interval. */
+	for (uint32_t i = 0; i < ag->n_dirty; i++) {
+		struct source_agg *s = &ag->src[ag->dirty[i]];
+		memset(&s->d, 0, sizeof(s->d));
+		s->dirty = false;
+	}
+	ag->n_dirty = 0;
+	ag->n_hours = 0;
+	return b;
+fail:
+	store_batch_free(b);
+	return NULL;
+}
+
 void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct rule_ref *ref)
 {
 	enum src_class cls = ref->cls;
@@ -142,6 +250,8 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 	if (a->last_us > ag->to_us)
 		ag->to_us = a->last_us;
 
+	if (ag->track)
+		track_hour(ag, a, cls, o);
 	struct source_agg *s = find_or_add(ag, &a->src, &added);
 	if (!s) {
 		ag->sources_dropped++;
@@ -153,7 +263,10 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 		s->first_us = a->first_us;
 		s->label = intern(ag, cls == CLASS_EXCEPTION ? ref->label : ref->set);
 	}
-	s->dirty = true;
+	if (ag->track)
+		track(ag, s, a, o);
+	else
+		s->dirty = true;
 	s->c.attempts++;
 	s->c.outcome[o]++;
 	s->c.replied += a->replied;

@@ -20,6 +20,14 @@ struct counts {
 	uint64_t sources; /* distinct sources (totals only) */
 };
 
+/* Per-hour counters (hours since the epoch, of the attempt's first SYN):
+ * what the store writes to series:<yyyymmddHH>. */
+struct hour_counts {
+	uint32_t hour;
+	struct counts c[CLASS_COUNT];	    /* c.sources unused */
+	uint64_t evicted_open[CLASS_COUNT]; /* evicted before any reply */
+};
+
 struct source_agg {
 	struct lw_addr addr;
 	uint8_t cls;	   /* enum src_class */
@@ -32,6 +40,7 @@ struct source_agg {
 	uint64_t first_us, last_us;
 	uint64_t reached_us; /* last time an attempt reached the server, 0 never */
 	struct counts c;     /* c.sources unused */
+	struct counts d;     /* pending for the store: since the last batch */
 	uint32_t next;	     /* hash chain (index + 1, 0 = end) */
 };
 
@@ -50,6 +59,12 @@ struct aggregate {
 	uint64_t seed;
 	char **interned;
 	unsigned n_interned;
+	/* pending changes for the store (aggregate_track_changes) */
+	bool track;
+	uint32_t *dirty; /* indexes of the sources changed since the last batch */
+	uint32_t n_dirty, cap_dirty;
+	struct hour_counts *hours;
+	uint32_t n_hours, cap_hours;
 };
 
 struct aggregate *aggregate_new(uint32_t max_sources);
@@ -68,5 +83,17 @@ static inline struct source_agg *aggregate_at(const struct aggregate *ag, uint32
 	return &ag->src[i];
 }
 const struct source_agg *aggregate_find(const struct aggregate *ag, const struct lw_addr *addr);
+
+/* Store support. Once tracking is on, the aggregate also keeps what changed
+ * since the last batch (per source and per hour); it costs a little per
+ * attempt, so only a run that writes to Redis turns it on. */
+void aggregate_track_changes(struct aggregate *ag);
+
+struct store_batch;
+/* Moves the pending changes into a new self-contained batch (its health is
+ * left for the caller to fill) and starts over; cheap enough for the
+ * capture thread: the work is proportional to the sources changed. Returns
+ * NULL when out of memory, and the changes then stay pending. */
+struct store_batch *aggregate_take_batch(struct aggregate *ag);
 
 #endif

@@ -49,6 +49,10 @@ void report_finish(struct report *r)
 		if (r->sources[i].cls == CLASS_OUTSIDE && r->sources[i].reached)
 			in.reached_outside_sources++;
 	in.kernel_drops = r->kernel_drops;
+	/* A sensor that had to drop counts while Redis was away left a gap. */
+	for (size_t i = 0; i < r->n_sensors; i++)
+		if (r->sensors[i].lost)
+			in.sensor_gaps++;
 	in.evicted_open_outside = r->evicted_open_outside;
 	r->verdict = verdict_decide(&in, r->reason, sizeof(r->reason));
 }

@@ -123,6 +123,11 @@ static void print_capture(FILE *f, const struct report *r)
 			" kernel drops, %" PRIu64 " evictions\n",
 			s->name, last[0] ? last : "never", s->packets, s->kernel_drops,
 			s->evictions);
+		if (s->lost)
+			fprintf(f,
+				"    %" PRIu64 " attempt(s) not stored: Redis was away longer than "
+				"--redis-max-pending could hold\n",
+				s->lost);
 	}
 }
 

@@ -3,19 +3,25 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pcap/pcap.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analyzer/report.h"
 #include "cli/cmd.h"
 #include "cli/pipeline.h"
 #include "cli/progress.h"
+#include "cli/redis_opts.h"
 #include "common/bounds.h"
 
-#define DEFAULT_RULES SYSCONFDIR "/lockwatch/lockwatch.rules"
+#define DEFAULT_RULES	     SYSCONFDIR "/lockwatch/lockwatch.rules"
 #define REPLAY_SLICE_PACKETS 8192 /* between progress checks: cheap, still smooth */
+#define REPLAY_FLUSH_S	     1	  /* packet-time seconds between Redis flushes, as the daemon */
+#define REPLAY_DRAIN_MS	     3000 /* at the end, how long Redis may take to come back */
 
 static const char replay_usage[] =
     "usage: lockwatch replay [OPTIONS] FILE...\n"
@@ -29,19 +35,45 @@ static const char replay_usage[] =
     "      --max-sources N     distinct sources kept (default 1048576)\n"
     "  -h, --help              this text\n"
     "\n"
+    "Writing the aggregates to Redis, as lockwatchd does:\n"
+    "      --redis URL         redis://[USER@]HOST[:PORT][/DB] or unix:/PATH[?db=N][&user=USER]\n"
+    "      --redis-password-file FILE  password on the file's first line\n"
+    "                          (default: $" REDIS_PASSWORD_ENV ")\n"
+    "      --redis-prefix P    key prefix (default " STORE_PREFIX_DEFAULT ")\n"
+    "      --sensor-name NAME  this sensor's name in Redis (default: the host name)\n"
+    "      --redis-retention DAYS      expiry of the per-source and hourly keys (default 30)\n"
+    "      --redis-max-pending N       sources held while Redis is away (default 1048576)\n"
+    "      --flush-interval SECONDS    packet time between flushes (default 1;\n"
+    "                          0: once, at the end)\n"
+    "\n"
     "Exit status: 0 EFFECTIVE, 1 UNPROVEN, 2 NOT EFFECTIVE, 3 INCONCLUSIVE,\n"
-    "64 bad usage, 65 bad rules or damaged capture, 66 a file cannot be opened.\n";
+    "64 bad usage, 65 bad rules or damaged capture, 66 a file cannot be opened,\n"
+    "69 Redis unreachable or refusing: not everything was stored (the report is printed).\n";
 
 struct replay_opts {
 	const char *rules;
 	bool json;
 	size_t top;
 	struct pipeline_config pc;
+	struct redis_opts ro;
+	uint32_t flush_s;
 };
 
 static int parse_args(int argc, char **argv, struct replay_opts *o)
 {
-	enum { OPT_TOP = 256, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_MAX_SOURCES };
+	enum {
+		OPT_TOP = 256,
+		OPT_TIMEOUT,
+		OPT_MAX_ATTEMPTS,
+		OPT_MAX_SOURCES,
+		OPT_REDIS,
+		OPT_PWFILE,
+		OPT_PREFIX,
+		OPT_SENSOR_NAME,
+		OPT_RETENTION,
+		OPT_MAX_PENDING,
+		OPT_FLUSH
+	};
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, 'j'},
@@ -49,6 +81,13 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
 	    {"max-sources", required_argument, NULL, OPT_MAX_SOURCES},
+	    {"redis", required_argument, NULL, OPT_REDIS},
+	    {"redis-password-file", required_argument, NULL, OPT_PWFILE},
+	    {"redis-prefix", required_argument, NULL, OPT_PREFIX},
+	    {"sensor-name", required_argument, NULL, OPT_SENSOR_NAME},
+	    {"redis-retention", required_argument, NULL, OPT_RETENTION},
+	    {"redis-max-pending", required_argument, NULL, OPT_MAX_PENDING},
+	    {"flush-interval", required_argument, NULL, OPT_FLUSH},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -59,6 +98,8 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	o->json = false;
 	o->top = LW_REPORT_SOURCES_DEFAULT;
 	pipeline_config_defaults(&o->pc);
+	redis_opts_defaults(&o->ro);
+	o->flush_s = REPLAY_FLUSH_S;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":r:jh", longopts, NULL)) != -1) {
@@ -88,6 +129,33 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 			if (parse_uint_flag("--max-sources", optarg, 16, 1u << 28, &v) < 0)
 				return -1;
 			o->pc.max_sources = (uint32_t)v;
+			break;
+		case OPT_REDIS:
+			o->ro.url = optarg;
+			break;
+		case OPT_PWFILE:
+			o->ro.password_file = optarg;
+			break;
+		case OPT_PREFIX:
+			o->ro.prefix = optarg;
+			break;
+		case OPT_SENSOR_NAME:
+			o->ro.sensor = optarg;
+			break;
+		case OPT_RETENTION:
+			if (parse_uint_flag("--redis-retention", optarg, 1, 3650, &v) < 0)
+				return -1;
+			o->ro.retention_days = (uint32_t)v;
+			break;
+		case OPT_MAX_PENDING:
+			if (parse_uint_flag("--redis-max-pending", optarg, 1, 1u << 28, &v) < 0)
+				return -1;
+			o->ro.max_pending = (uint32_t)v;
+			break;
+		case OPT_FLUSH:
+			if (parse_uint_flag("--flush-interval", optarg, 0, 86400, &v) < 0)
+				return -1;
+			o->flush_s = (uint32_t)v;
 			break;
 		case 'h':
 			fputs(replay_usage, stdout);
@@ -134,12 +202,117 @@ static int capture_exit(const struct capture *c)
 	return c->err == CAPTURE_ERR_OPEN ? LW_EXIT_NOINPUT : LW_EXIT_DATAERR;
 }
 
+/* --redis: the aggregates go to Redis the way lockwatchd sends them, in
+ * batches every flush interval of packet time, so the keys a replay writes
+ * are the keys the live run would have written. */
+struct replay_store {
+	struct store *s;
+	struct pipeline *p;
+	struct capture *cap;
+	uint64_t interval_us, next_us, started_us;
+	char last_err[sizeof(((struct store *)0)->errstr)];
+};
+
+static void replay_flush(struct replay_store *rs)
+{
+	struct store_batch *b = aggregate_take_batch(rs->p->agg);
+	struct capture_stats cs;
+	struct tracker_stats ts;
+
+	if (b) { /* else out of memory: the changes stay in the aggregate */
+		capture_get_stats(rs->cap, &cs);
+		tracker_get_stats(rs->p->tracker, &ts);
+		b->health.started_us = rs->started_us;
+		b->health.packets = cs.packets;
+		b->health.kernel_drops = cs.kernel_drops;
+		b->health.evictions = ts.evictions;
+		b->health.sources_dropped = rs->p->agg->sources_dropped;
+		snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
+			 rules_digest(rs->p->rules) ? rules_digest(rs->p->rules) : "");
+	}
+	/* Say each new trouble once; the replay goes on either way. */
+	if (store_flush_batch(rs->s, b) < 0 && rs->s->err != STORE_ERR_BACKOFF &&
+	    strcmp(rs->last_err, rs->s->errstr) != 0) {
+		lw_error("%s (counts held in memory, retrying)", rs->s->errstr);
+		snprintf(rs->last_err, sizeof(rs->last_err), "%s", rs->s->errstr);
+	}
+}
+
+static void replay_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *data,
+			  void *userdata)
+{
+	struct replay_store *rs = userdata;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+
+	pipeline_packet(linktype, h, data, rs->p);
+	if (!rs->interval_us)
+		return;
+	if (rs->next_us == 0) {
+		rs->next_us = ts + rs->interval_us;
+	} else if (ts >= rs->next_us) {
+		replay_flush(rs);
+		rs->next_us = ts + rs->interval_us;
+	}
+}
+
+/* Opens the store; returns 0 or an exit status. */
+static int replay_store_open(struct replay_opts *o, struct replay_store *rs)
+{
+	struct store_config cfg;
+	char *password;
+	char sensor[STORE_SENSOR_NAME_MAX + 1];
+
+	int rc = redis_opts_config(&o->ro, &cfg, &password, sensor, sizeof(sensor));
+	if (rc)
+		return rc;
+	rs->s = store_new(&cfg);
+	redis_opts_free_password(password);
+	if (!rs->s) {
+		lw_error("replay: out of memory");
+		return LW_EXIT_SOFTWARE;
+	}
+	if (rs->s->err) {
+		lw_error("%s (replaying anyway; will retry)", rs->s->errstr);
+		snprintf(rs->last_err, sizeof(rs->last_err), "%s", rs->s->errstr);
+	}
+	/* hiredis writes with write(2): a server that went away must give
+	 * EPIPE, not kill the replay */
+	signal(SIGPIPE, SIG_IGN);
+	rs->interval_us = (uint64_t)o->flush_s * 1000000u;
+	rs->started_us = (uint64_t)time(NULL) * 1000000u;
+	return 0;
+}
+
+/* The last batch, and a short wait for Redis if it is away; returns 0 or
+ * LW_EXIT_UNAVAILABLE when something could not be stored. */
+static int replay_store_close(struct replay_store *rs)
+{
+	int rc = 0;
+
+	replay_flush(rs);
+	if (store_drain(rs->s, REPLAY_DRAIN_MS) < 0 || rs->s->lost) {
+		if (store_holding(rs->s))
+			lw_error("%s: the counts of %u source(s) were not stored", rs->s->errstr,
+				 rs->s->pending	  ? rs->s->pending->n_src
+				 : rs->s->unknown ? rs->s->unknown->n_src
+						  : 0u);
+		if (rs->s->lost)
+			lw_error("redis: %llu attempt(s) could not be stored per source "
+				 "(recorded as 'lost' in the sensor)",
+				 (unsigned long long)rs->s->lost);
+		rc = LW_EXIT_UNAVAILABLE;
+	}
+	store_free(rs->s);
+	return rc;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o;
 	struct report rep;
 	struct capture_stats cs;
 	struct progress prog;
+	struct replay_store rs;
 	int rc;
 
 	if (parse_args(argc, argv, &o) < 0)
@@ -164,11 +337,24 @@ int cmd_replay(int argc, char **argv)
 		return rc;
 	}
 
+	memset(&rs, 0, sizeof(rs));
+	if (o.ro.url) {
+		rs.p = p;
+		rs.cap = cap;
+		rc = replay_store_open(&o, &rs);
+		if (rc) {
+			capture_free(cap);
+			pipeline_free(p);
+			return rc;
+		}
+		aggregate_track_changes(p->agg);
+	}
 	memset(&rep, 0, sizeof(rep));
 	progress_init(&prog, stderr);
 	for (;;) {
 		/* In slices, so the progress line moves during a large file. */
-		int n = capture_next(cap, REPLAY_SLICE_PACKETS, pipeline_packet, p);
+		int n = rs.s ? capture_next(cap, REPLAY_SLICE_PACKETS, replay_packet, &rs)
+			     : capture_next(cap, REPLAY_SLICE_PACKETS, pipeline_packet, p);
 		if (n == CAPTURE_END)
 			break;
 		if (n < 0) {
@@ -184,6 +370,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	progress_finish(&prog);
 	pipeline_finish(p);
+	int store_rc = rs.s ? replay_store_close(&rs) : 0;
 	capture_get_stats(cap, &cs);
 	if (pipeline_report(p, &cs, &rep) < 0) {
 		lw_error("replay: out of memory");
@@ -195,7 +382,7 @@ int cmd_replay(int argc, char **argv)
 	else
 		report_print_text(stdout, &rep, o.top);
 	fflush(stdout);
-	rc = rep.input_errors ? LW_EXIT_DATAERR : (int)rep.verdict;
+	rc = rep.input_errors ? LW_EXIT_DATAERR : store_rc ? store_rc : (int)rep.verdict;
 out:
 	report_release(&rep);
 	capture_free(cap);

@@ -11,6 +11,8 @@ static const struct cmd_entry commands[] = {
      "judge the lockdown from capture files", cmd_replay},
     {"rules", "rules check|lookup|dump|export ...",
      "check rules, look addresses up, export firewall rules", cmd_rules},
+    {"report", "report [--redis URL] [--since DURATION] [--sensor NAME] [--json]",
+     "judge the lockdown from what the sensors stored in Redis", cmd_report},
 };
 
 static void usage(FILE *f)

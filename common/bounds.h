@@ -28,4 +28,23 @@
 /* Rules */
 #define LW_RULES_LINE_MAX 4096 /* bytes in one rules-file line */
 
+/* Daemon and alerts (lockwatchd) */
+#define LW_DAEMON_TICK_US	  1000000ULL	/* 1 s: idle tracker expiry, STATUS=, flood check */
+#define LW_DAEMON_FLUSH_US	  1000000ULL	/* 1 s between store flushes; --flush-interval */
+#define LW_DAEMON_SUMMARY_US	  3600000000ULL /* 1 h between summary alerts; --summary-interval */
+#define LW_DAEMON_BATCH		  512		/* packets per loop turn, so timers and signals
+						 * run even when the interface never goes idle */
+#define LW_WORKER_QUEUE		  256		/* jobs queued for a worker thread (journal,
+						 * store); when full the job is refused, counted */
+#define LW_CONF_LINE_MAX	  4096		/* bytes in one lockwatchd.conf line */
+#define LW_ALERT_DEDUP_WINDOW_US  600000000ULL	/* 10 min: one alert per source and event;
+						 * --dedup-window */
+#define LW_ALERT_DEDUP_SLOTS	  65536		/* (source, event) pairs remembered; the oldest
+						 * of a 4-way set is forgotten first */
+#define LW_ALERT_FLOOD_RATE	  10		/* alerts per second, sustained; --flood-rate */
+#define LW_ALERT_FLOOD_BURST	  100		/* alerts at once before the guard closes;
+						 * --flood-burst */
+#define LW_ALERT_FLOOD_REPORT_US  60000000ULL	/* 1 min: a storm longer than this gets one
+						 * suppressed-count line per minute */
+
 #endif

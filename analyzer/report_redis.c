@@ -1,0 +1,442 @@
+/* Reads the report from Redis (see report_redis.h): sensors from the
+ * `sensors` set, totals from the `hours` index and its series hashes,
+ * sources from the `seen` index and their src: hashes, each read in
+ * pipelined rounds so a large window costs few round trips. */
+#include "config.h"
+
+#include "analyzer/report_redis.h"
+
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPORT_REDIS_ROUND 1000 /* HGETALLs per pipelined round trip */
+
+struct report_strings {
+	char **v;
+	size_t n, cap;
+};
+
+void report_strings_free(struct report_strings *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		free(st->v[i]);
+	free(st->v);
+	free(st);
+}
+
+static const char *keep(struct report_strings *st, const char *s)
+{
+	if (!s)
+		return NULL;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		char **n = realloc(st->v, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		st->v = n;
+		st->cap = cap;
+	}
+	char *d = strdup(s);
+	if (d)
+		st->v[st->n++] = d;
+	return d;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(struct store *s, int err, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	s->err = err;
+	va_start(ap, fmt);
+	vsnprintf(s->errstr, sizeof(s->errstr), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Reads one reply; NULL with s->err set on I/O trouble or an error reply. */
+static redisReply *get_reply(struct store *s, const char *key)
+{
+	redisReply *r = NULL;
+
+	if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {
+		fail(s, STORE_ERR_IO, "redis %s: %s", s->where,
+		     s->c->errstr[0] ? s->c->errstr : "connection lost");
+		redisFree(s->c);
+		s->c = NULL;
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (strncmp(r->str, "WRONGTYPE", 9) == 0)
+			fail(s, STORE_ERR_REPLY, "redis: key %s holds the wrong kind of value",
+			     key);
+		else if (strncmp(r->str, "NOPERM", 6) == 0 || strncmp(r->str, "NOAUTH", 6) == 0)
+			fail(s, STORE_ERR_AUTH, "redis %s: %s", s->where, r->str);
+		else
+			fail(s, STORE_ERR_REPLY, "redis %s: %s", s->where, r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+static redisReply *run(struct store *s, const char *key, int argc, const char **argv)
+{
+	if (redisAppendCommandArgv(s->c, argc, argv, NULL) != REDIS_OK) {
+		fail(s, STORE_ERR_NOMEM, "redis %s: out of memory", s->where);
+		return NULL;
+	}
+	return get_reply(s, key);
+}
+
+static uint64_t to_u64(const char *v)
+{
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+/* Calls fn for each field of an HGETALL reply. */
+static void each_field(const redisReply *r, void (*fn)(void *, const char *, const char *),
+		       void *ud)
+{
+	if (r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING &&
+		    r->element[i + 1]->type == REDIS_REPLY_STRING)
+			fn(ud, r->element[i]->str, r->element[i + 1]->str);
+}
+
+static int class_of(const char *name, size_t len)
+{
+	for (int c = 0; c < CLASS_COUNT; c++) {
+		const char *n = class_name((enum src_class)c);
+		if (strlen(n) == len && strncmp(n, name, len) == 0)
+			return c;
+	}
+	return -1;
+}
+
+static int outcome_of(const char *name)
+{
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		if (strcmp(outcome_name((enum outcome)o), name) == 0)
+			return o;
+	return -1;
+}
+
+/* ---- sensors ----------------------------------------------------------- */
+
+struct sensor_ctx {
+	struct report_sensor *d;
+	struct report *r;
+	struct report_strings *st;
+	const char *digest;
+	bool mixed;
+};
+
+static void sensor_field(void *ud, const char *k, const char *v)
+{
+	struct sensor_ctx *x = ud;
+	struct report_sensor *d = x->d;
+
+	if (!strcmp(k, "started"))
+		d->started_us = to_u64(v);
+	else if (!strcmp(k, "last_flush"))
+		d->last_flush_us = to_u64(v);
+	else if (!strcmp(k, "packets"))
+		d->packets = to_u64(v);
+	else if (!strcmp(k, "kernel_drops"))
+		d->kernel_drops = to_u64(v);
+	else if (!strcmp(k, "evictions"))
+		d->evictions = to_u64(v);
+	else if (!strcmp(k, "lost"))
+		d->lost = to_u64(v);
+	else if (!strcmp(k, "sources_dropped"))
+		x->r->sources_dropped += to_u64(v);
+	else if (!strcmp(k, "rules_digest") && *v) {
+		if (!x->digest)
+			x->digest = keep(x->st, v);
+		else if (strcmp(x->digest, v) != 0)
+			x->mixed = true;
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct report_sensor *)a)->name,
+		      ((const struct report_sensor *)b)->name);
+}
+
+static int read_sensors(struct store *s, const struct report_query *q, struct report *r,
+			struct report_strings *st)
+{
+	char key[256];
+	const char *argv[2] = {"SMEMBERS", store_key(s, "sensors", key, sizeof(key))};
+	redisReply *m = run(s, key, 2, argv);
+	struct sensor_ctx x = {.r = r, .st = st};
+
+	if (!m)
+		return -1;
+	r->sensors = calloc(m->elements ? m->elements : 1, sizeof(*r->sensors));
+	if (!r->sensors) {
+		freeReplyObject(m);
+		return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < m->elements; i++) {
+		const char *name = m->element[i]->str;
+		if (m->element[i]->type != REDIS_REPLY_STRING ||
+		    (q->sensor && strcmp(q->sensor, name)))
+			continue;
+		char skey[256];
+		snprintf(skey, sizeof(skey), "%ssensor:%s", s->prefix, name);
+		const char *hv[2] = {"HGETALL", skey};
+		redisReply *h = run(s, skey, 2, hv);
+		if (!h) {
+			freeReplyObject(m);
+			return -1;
+		}
+		if (h->type == REDIS_REPLY_ARRAY && h->elements) {
+			struct report_sensor *d = &r->sensors[n++];
+			snprintf(d->name, sizeof(d->name), "%s", name);
+			x.d = d;
+			each_field(h, sensor_field, &x);
+			r->packets += d->packets;
+			r->kernel_drops += d->kernel_drops;
+			r->evictions += d->evictions;
+		}
+		freeReplyObject(h);
+	}
+	freeReplyObject(m);
+	r->n_sensors = n;
+	qsort(r->sensors, n, sizeof(*r->sensors), name_cmp);
+	r->rules_digest = x.mixed ? keep(st, "mixed") : x.digest;
+	return 0;
+}
+
+/* ---- totals from the hourly series ------------------------------------- */
+
+static void series_field(void *ud, const char *k, const char *v)
+{
+	struct report *r = ud;
+	const char *colon = strchr(k, ':');
+
+	if (!colon)
+		return;
+	int c = class_of(k, (size_t)(colon - k));
+	if (c < 0)
+		return;
+	struct counts *t = &r->totals[c];
+	const char *f = colon + 1;
+	uint64_t n = to_u64(v);
+	int o;
+	if (!strcmp(f, "attempts"))
+		t->attempts += n;
+	else if (!strcmp(f, "replied"))
+		t->replied += n;
+	else if (!strcmp(f, "evicted_open")) {
+		if (c == CLASS_OUTSIDE)
+			r->evicted_open_outside += n;
+	} else if ((o = outcome_of(f)) >= 0)
+		t->outcome[o] += n;
+}
+
+static int read_totals(struct store *s, const struct report_query *q, struct report *r)
+{
+	char key[256], min[32];
+	const char *argv[4] = {"ZRANGEBYSCORE", store_key(s, "hours", key, sizeof(key)), min,
+			       "+inf"};
+
+	snprintf(min, sizeof(min), "%" PRIu64, (uint64_t)(q->since_us / 3600000000ULL * 3600u));
+	redisReply *hours = run(s, key, 4, argv);
+	if (!hours)
+		return -1;
+	for (size_t i = 0; i < hours->elements; i++) {
+		char hkey[256];
+		if (q->sensor)
+			snprintf(hkey, sizeof(hkey), "%sseries:%s:%s", s->prefix,
+				 hours->element[i]->str, q->sensor);
+		else
+			snprintf(hkey, sizeof(hkey), "%sseries:%s", s->prefix,
+				 hours->element[i]->str);
+		const char *hv[2] = {"HGETALL", hkey};
+		if (redisAppendCommandArgv(s->c, 2, hv, NULL) != REDIS_OK) {
+			freeReplyObject(hours);
+			return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+		}
+	}
+	for (size_t i = 0; i < hours->elements; i++) {
+		redisReply *h = get_reply(s, "series");
+		if (!h) {
+			freeReplyObject(hours);
+			return -1;
+		}
+		each_field(h, series_field, r);
+		freeReplyObject(h);
+	}
+	freeReplyObject(hours);
+	return 0;
+}
+
+/* ---- sources ------------------------------------------------------------ */
+
+struct src_fields {
+	struct report_source d;
+	int cls;
+	uint64_t reached_us, seen_by_us;
+	const char *label, *helo;
+	const char *seen_by_key;
+};
+
+static void src_field(void *ud, const char *k, const char *v)
+{
+	struct src_fields *x = ud;
+	int o;
+
+	if (!strcmp(k, "attempts"))
+		x->d.c.attempts = to_u64(v);
+	else if (!strcmp(k, "replied"))
+		x->d.c.replied = to_u64(v);
+	else if ((o = outcome_of(k)) >= 0)
+		x->d.c.outcome[o] = to_u64(v);
+	else if (!strcmp(k, "first_seen"))
+		x->d.first_us = to_u64(v);
+	else if (!strcmp(k, "last_seen"))
+		x->d.last_us = to_u64(v);
+	else if (!strcmp(k, "class"))
+		x->cls = class_of(v, strlen(v));
+	else if (!strcmp(k, "label"))
+		x->label = v;
+	else if (!strcmp(k, "last_helo"))
+		x->helo = v;
+	else if (!strcmp(k, "reached"))
+		x->reached_us = to_u64(v);
+	else if (x->seen_by_key && !strcmp(k, x->seen_by_key))
+		x->seen_by_us = to_u64(v);
+}
+
+static int add_source(struct report *r, struct report_strings *st, const struct report_query *q,
+		      const redisReply *h, const char *ip, uint64_t score, size_t *cap)
+{
+	struct src_fields x;
+	char seen_by[96];
+
+	memset(&x, 0, sizeof(x));
+	x.cls = -1;
+	if (q->sensor) {
+		snprintf(seen_by, sizeof(seen_by), "seen_by:%s", q->sensor);
+		x.seen_by_key = seen_by;
+	}
+	each_field(h, src_field, &x);
+	if (x.cls < 0 || addr_parse(ip, &x.d.addr) < 0)
+		return 0; /* expired meanwhile, or not ours: nothing to show */
+	if (q->sensor && (x.seen_by_us == 0 || x.seen_by_us < q->since_us))
+		return 0;
+	/* the index holds the latest time any sensor saw it */
+	if (score > x.d.last_us)
+		x.d.last_us = score;
+	if (r->from_us == 0 || (x.d.first_us && x.d.first_us < r->from_us))
+		r->from_us = x.d.first_us;
+	if (x.d.last_us > r->to_us)
+		r->to_us = x.d.last_us;
+	r->totals[x.cls].sources++;
+	if (x.cls == CLASS_ALLOWED)
+		return 0;
+	if (r->n_sources == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		struct report_source *n = realloc(r->sources, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		r->sources = n;
+		*cap = ncap;
+	}
+	x.d.cls = (enum src_class)x.cls;
+	x.d.label = keep(st, x.label);
+	x.d.helo = keep(st, x.helo);
+	x.d.reached = x.reached_us != 0;
+	for (int o = OUTCOME_COUNT - 1; o >= 0; o--)
+		if (x.d.c.outcome[o]) {
+			x.d.best = (uint8_t)o;
+			break;
+		}
+	r->sources[r->n_sources++] = x.d;
+	return 0;
+}
+
+static int read_sources(struct store *s, const struct report_query *q, struct report *r,
+			struct report_strings *st)
+{
+	char key[256], min[32];
+	const char *argv[5] = {"ZRANGEBYSCORE", store_key(s, "seen", key, sizeof(key)), min, "+inf",
+			       "WITHSCORES"};
+	size_t cap = 0;
+	int rc = 0;
+
+	snprintf(min, sizeof(min), "%" PRIu64, q->since_us);
+	redisReply *seen = run(s, key, 5, argv);
+	if (!seen)
+		return -1;
+	size_t n = seen->elements / 2;
+	for (size_t base = 0; base < n && rc == 0; base += REPORT_REDIS_ROUND) {
+		size_t end = base + REPORT_REDIS_ROUND < n ? base + REPORT_REDIS_ROUND : n;
+		for (size_t i = base; i < end; i++) {
+			char skey[256];
+			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix,
+				 seen->element[2 * i]->str);
+			const char *hv[2] = {"HGETALL", skey};
+			if (redisAppendCommandArgv(s->c, 2, hv, NULL) != REDIS_OK) {
+				freeReplyObject(seen);
+				return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+			}
+		}
+		for (size_t i = base; i < end; i++) {
+			char skey[256];
+			const char *ip = seen->element[2 * i]->str;
+			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix, ip);
+			if (!s->c)
+				break;
+			redisReply *h = get_reply(s, skey);
+			if (!h) {
+				rc = -1;
+				continue; /* read the rest of the round, report an error */
+			}
+			if (rc == 0 && add_source(r, st, q, h, ip,
+						  to_u64(seen->element[2 * i + 1]->str), &cap) < 0)
+				rc = fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+			freeReplyObject(h);
+		}
+	}
+	freeReplyObject(seen);
+	r->sources_total = r->n_sources;
+	if (q->since_us && r->from_us && r->from_us < q->since_us)
+		r->from_us = q->since_us;
+	return rc;
+}
+
+int report_from_redis(struct store *s, const struct report_query *q, struct report *r,
+		      struct report_strings **ret_strings)
+{
+	struct report_strings *st = calloc(1, sizeof(*st));
+
+	*ret_strings = st;
+	if (!st)
+		return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+	if (!s->c && store_connect(s) < 0)
+		return -1;
+	if (read_sensors(s, q, r, st) < 0 || read_totals(s, q, r) < 0 ||
+	    read_sources(s, q, r, st) < 0)
+		return -1;
+	if (!r->sources) {
+		r->sources = calloc(1, sizeof(*r->sources));
+		if (!r->sources)
+			return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+	}
+	report_finish(r);
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* A store batch: the changes of one flush interval, taken from the
+ * aggregate on the capture thread and handed to the Redis store, possibly
+ * on another thread. It is self-contained (addresses, counts and copies of
+ * the strings, no pointer into the aggregate), so the aggregate can go on
+ * counting while the batch is sent, kept after a failure, or merged with
+ * the next one. */
+#ifndef LW_STORE_BATCH_H
+#define LW_STORE_BATCH_H
+
+#include <stdint.h>
+
+#include "analyzer/aggregate.h"
+
+#define BATCH_NOSTR UINT32_MAX /* no string at this offset */
+
+/* One source's changes: counts are increments since the last batch, the
+ * times and names are the source's current (absolute) values. */
+struct batch_source {
+	struct lw_addr addr;
+	struct lw_addr last_dst;
+	uint16_t last_dport;
+	uint8_t cls;	/* enum src_class */
+	uint32_t label; /* offset into strs, BATCH_NOSTR if none */
+	uint32_t helo;	/* offset into strs, BATCH_NOSTR if none */
+	uint64_t first_us, last_us, reached_us;
+	struct counts c; /* c.sources unused */
+	uint32_t next;	 /* merge hash chain (index + 1, 0 = end) */
+};
+
+/* Capture health, absolute values at the time the batch was taken. */
+struct store_health {
+	uint64_t started_us;
+	uint64_t packets, kernel_drops, evictions, sources_dropped;
+	char rules_digest[72];
+};
+
+struct store_batch {
+	struct batch_source *src;
+	uint32_t n_src, cap_src;
+	struct hour_counts *hours; /* increments per hour of attempt start */
+	uint32_t n_hours, cap_hours;
+	char *strs; /* NUL-terminated strings referenced by offset */
+	uint32_t n_strs, cap_strs;
+	struct store_health health;
+	uint64_t lost; /* attempts whose per-source counts were dropped in merges */
+};
+
+struct store_batch *store_batch_new(void);
+void store_batch_free(struct store_batch *b);
+
+/* Appends a source (copying its strings); NULL when out of memory. */
+struct batch_source *store_batch_add_source(struct store_batch *b, const struct lw_addr *addr,
+					    const char *label, const char *helo);
+/* The counters of the hour starting at `hour` (hours since the epoch),
+ * created zeroed on first use; NULL when out of memory. */
+struct hour_counts *store_batch_hour(struct store_batch *b, uint32_t hour);
+static inline const char *store_batch_str(const struct store_batch *b, uint32_t off)
+{
+	return off == BATCH_NOSTR ? NULL : b->strs + off;
+}
+
+/* Adds `from` into `into`: counts add up, absolute values take the newer,
+ * health is from's. At most max_sources sources are kept in `into`; the
+ * attempts of sources that find no room are added to into->lost. Returns 0,
+ * or -1 when out of memory (into then holds what was merged so far and the
+ * rest is counted as lost). `from` is left unchanged. */
+int store_batch_merge(struct store_batch *into, const struct store_batch *from,
+		      uint32_t max_sources);
+
+/* Keeps the first max_sources sources; the attempts of the others are
+ * added to b->lost. */
+void store_batch_trim(struct store_batch *b, uint32_t max_sources);
+
+/* Attempts counted in the batch's sources. */
+uint64_t store_batch_attempts(const struct store_batch *b);
+
+#endif

@@ -1,0 +1,132 @@
+/* The Redis store: writes store batches under the key schema of DESIGN.md
+ * section 6 (one MULTI/EXEC pipeline per batch, counts as increments) and
+ * survives outages: a batch that could not be sent is held and merged
+ * with the next, within a bound; one whose EXEC outcome is unknown is
+ * checked against the per-sensor batch tag before it is ever sent again,
+ * so nothing is counted twice. The flush may run on a thread other than
+ * the capture's; one store is used by one thread at a time. hiredis
+ * writes with write(2): the program must ignore SIGPIPE.
+ *
+ * Keys (prefix P, default "lockwatch:"; times are microseconds since the
+ * epoch, UTC):
+ *   P src:<ip>              hash  first_seen last_seen attempts <outcome>...
+ *                                 replied last_helo last_dst last_sensor class
+ *                                 label reached seen_by:<sensor>
+ *   P reached               zset  outside source -> last time reached
+ *   P attempts              zset  outside source -> attempts
+ *   P sources:<yyyymmdd>    HLL   distinct outside sources that day
+ *   P series:<yyyymmddHH>   hash  <class>:attempts|<outcome>|replied|evicted_open
+ *   P series:<yyyymmddHH>:<sensor>  the same, for one sensor
+ *   P sensor:<name>         hash  started last_flush packets kernel_drops
+ *                                 evictions sources_dropped rules_digest
+ *                                 version lost batch
+ * and three indexes that spare the report a SCAN:
+ *   P seen                  zset  source (every class) -> last_seen
+ *   P hours                 zset  yyyymmddHH -> start of the hour (s)
+ *   P sensors               set   sensor names */
+#ifndef LW_STORE_REDIS_H
+#define LW_STORE_REDIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyzer/redis_url.h"
+#include "analyzer/store_batch.h"
+
+/* Defaults; each is an option of lockwatch replay / lockwatchd. */
+#define STORE_PREFIX_DEFAULT	  "lockwatch:"
+#define STORE_RETENTION_S_DEFAULT (30u * 86400u) /* --redis-retention: 30 days */
+#define STORE_MAX_PENDING_DEFAULT 1048576u	 /* --redis-max-pending sources held */
+#define STORE_CONNECT_TIMEOUT_MS  2000u		 /* a dead host must not hold a flush long */
+#define STORE_COMMAND_TIMEOUT_MS  5000u		 /* a stalled server (DEBUG SLEEP) likewise */
+#define STORE_BACKOFF_MIN_MS	  100u		 /* first reconnect delay, doubled each time */
+#define STORE_BACKOFF_MAX_MS	  30000u	 /* cap: a restarted Redis is found within 30 s */
+#define STORE_PFADD_CHUNK	  10000u	 /* elements per PFADD: keeps a command small */
+#define STORE_SENSOR_NAME_MAX	  63u
+#define STORE_PREFIX_MAX	  64u
+
+enum store_err {
+	STORE_OK = 0,
+	STORE_ERR_IO,	   /* cannot connect, connection lost, timeout */
+	STORE_ERR_AUTH,	   /* AUTH or SELECT refused */
+	STORE_ERR_REPLY,   /* the server answered an error (wrong type, OOM, ...) */
+	STORE_ERR_NOMEM,   /* out of memory here */
+	STORE_ERR_BACKOFF, /* not connected; the next attempt is not due yet */
+};
+
+struct store_config {
+	struct redis_url url;
+	const char *password; /* NULL: no AUTH */
+	const char *prefix;
+	const char *sensor; /* this sensor's name */
+	uint32_t retention_s;
+	uint32_t max_pending; /* sources held while Redis is away */
+	uint32_t connect_timeout_ms, command_timeout_ms;
+	uint32_t backoff_min_ms, backoff_max_ms;
+};
+
+/* Test hooks: simulate a connection lost around EXEC (one-shot). */
+enum store_fault {
+	STORE_FAULT_NONE = 0,
+	STORE_FAULT_LOSE_REPLY,	 /* EXEC applied, its reply never read */
+	STORE_FAULT_BEFORE_EXEC, /* the batch queued, connection lost before EXEC */
+};
+
+struct redisContext;
+
+struct store {
+	int err;	  /* enum store_err of the last failure, 0 after a success */
+	char errstr[128]; /* "redis 127.0.0.1:6379: Connection refused" */
+	/* statistics */
+	uint64_t batches, commands_last, sources_written;
+	uint64_t lost; /* attempts whose per-source counts were dropped */
+	/* private */
+	struct store_config cfg;
+	char where[160];
+	char *password, *prefix, *sensor;
+	struct redisContext *c;
+	long long conn_id;	   /* CLIENT ID of the current connection */
+	long long unknown_conn_id; /* of the connection that sent `unknown` */
+	uint64_t run_id, seq;
+	struct store_batch *pending; /* not applied: merged with what comes next */
+	struct store_batch *unknown; /* sent, EXEC outcome unknown */
+	char unknown_tag[48];
+	bool lost_dirty; /* lost changed after the last write of sensor:<name> */
+	uint64_t next_try_ms;
+	uint32_t backoff_ms;
+	char *buf; /* the RESP pipeline being built */
+	size_t len, cap;
+	int32_t *cmd_src; /* per command: its source's index, -1 for none */
+	uint32_t n_cmds, cap_cmds;
+	int fault;
+};
+
+void store_config_defaults(struct store_config *cfg);
+
+/* Copies cfg and connects. Like a hiredis context, the store is returned
+ * even when connecting failed (err/errstr tell; the next flush retries);
+ * NULL only when out of memory. */
+struct store *store_new(const struct store_config *cfg);
+void store_free(struct store *s);
+
+/* Connects now (AUTH, SELECT) unless connected. 0 or -1 (err/errstr). */
+int store_connect(struct store *s);
+
+/* Takes ownership of b (NULL: only retry what is held). Sends what is held
+ * and b as one batch, unless a reconnect is not due yet. Returns 0 when
+ * everything held has landed; -1 otherwise (err/errstr say why; what was
+ * not applied stays held, or is counted in lost past the bound). Never
+ * blocks longer than the connect and command timeouts. */
+int store_flush_batch(struct store *s, struct store_batch *b);
+
+/* Retries until nothing is held or max_wait_ms passed, sleeping through
+ * the backoff: the end of a replay. 0 when all landed. */
+int store_drain(struct store *s, uint32_t max_wait_ms);
+
+/* True while a batch is held (not yet known to have landed). */
+bool store_holding(const struct store *s);
+
+/* "<prefix><part>" into buf; for the report reader and tests. */
+const char *store_key(const struct store *s, const char *part, char *buf, size_t len);
+
+#endif

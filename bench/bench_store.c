@@ -1,0 +1,223 @@
+/* bench_store: how many distinct sources per second the Redis store writes
+ * on one connection, how many commands a flush takes, and what the
+ * redis-server process spends meanwhile (from /proc/PID/stat). It starts
+ * its own redis-server on a private Unix socket, so the figures are for a
+ * local server; nothing else should run on the machine.
+ *
+ *   bench/bench_store [--sources N] [--flushes K] [--attempts A]
+ *
+ * Each flush carries N sources never seen before (the worst case: every
+ * source is a new key), A attempts each, through the same path lockwatchd
+ * uses: aggregate -> aggregate_take_batch -> store_flush_batch. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "analyzer/aggregate.h"
+#include "analyzer/store_batch.h"
+#include "analyzer/store_redis.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* utime + stime of a process, in seconds. */
+static double proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long ut = 0, st = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* fields 14 and 15, counted after the ")" that ends the command name */
+	char *p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static pid_t start_redis(const char *dir, const char *sock)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
+		       "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir", dir,
+		       "--daemonize", "no", (char *)NULL);
+		fprintf(stderr, "redis-server: %s (install redis-server)\n", strerror(errno));
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && pid > 0; i++) {
+		struct timeval tv = {.tv_sec = 1};
+		redisContext *c = redisConnectUnixWithTimeout(sock, tv);
+		bool up = c && !c->err;
+		if (c)
+			redisFree(c);
+		if (up)
+			return pid;
+		usleep(10000);
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"sources", required_argument, NULL, 's'},
+	    {"flushes", required_argument, NULL, 'f'},
+	    {"attempts", required_argument, NULL, 'a'},
+	    {NULL, 0, NULL, 0},
+	};
+	unsigned n_src = 100000, flushes = 10, per_src = 1;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:f:a:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			n_src = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'f':
+			flushes = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'a':
+			per_src = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			fprintf(stderr,
+				"usage: bench_store [--sources N] [--flushes K] [--attempts A]\n");
+			return 64;
+		}
+	}
+	if (!n_src || !flushes || !per_src || n_src > 4000000) {
+		fprintf(stderr, "bench_store: N 1..4000000, K and A at least 1\n");
+		return 64;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	char dir[] = "/tmp/lwbench.XXXXXX", sock[64];
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	pid_t rpid = start_redis(dir, sock);
+	if (rpid < 0) {
+		fprintf(stderr, "bench_store: redis-server did not start (install redis-server)\n");
+		return 1;
+	}
+
+	struct store_config cfg;
+	char url[96], *msg = NULL;
+	store_config_defaults(&cfg);
+	snprintf(url, sizeof(url), "unix:%s", sock);
+	redis_url_parse(url, &cfg.url, &msg);
+	cfg.sensor = "bench";
+	cfg.command_timeout_ms = 60000; /* a big batch is slow to queue, not stalled */
+	struct store *s = store_new(&cfg);
+	struct aggregate *ag = aggregate_new(n_src * 2);
+	if (!s || s->err || !ag) {
+		fprintf(stderr, "bench_store: %s\n", s ? s->errstr : "out of memory");
+		return 1;
+	}
+	aggregate_track_changes(ag);
+
+	double t_add = 0, t_take = 0, t_flush = 0, r_cpu = 0, c_cpu = 0;
+	uint64_t cmds = 0, k = 0;
+	struct rule_ref ref;
+	memset(&ref, 0, sizeof(ref));
+	ref.cls = CLASS_OUTSIDE;
+	for (unsigned f = 0; f < flushes; f++) {
+		/* a fresh aggregate per flush keeps every source new */
+		aggregate_free(ag);
+		ag = aggregate_new(n_src * 2);
+		aggregate_track_changes(ag);
+		double t0 = now_s();
+		for (unsigned i = 0; i < n_src; i++) {
+			struct attempt a;
+			uint32_t ip = 0x0a000000u + f * n_src + i; /* 10.0.0.0/8, distinct */
+			uint8_t b[4] = {(uint8_t)(ip >> 24), (uint8_t)(ip >> 16),
+					(uint8_t)(ip >> 8), (uint8_t)ip};
+			memset(&a, 0, sizeof(a));
+			addr_set_ip4(&a.src, b);
+			addr_parse("192.0.2.25", &a.dst);
+			a.dport = 25;
+			for (unsigned j = 0; j < per_src; j++, k++) {
+				a.first_us = 1793610000000000ULL + k;
+				a.last_us = a.first_us + 1000;
+				a.outcome = (uint8_t)(j % 2 ? OUTCOME_REFUSED : OUTCOME_UNANSWERED);
+				a.replied = a.outcome == OUTCOME_REFUSED;
+				aggregate_add(ag, &a, &ref);
+			}
+		}
+		double t1 = now_s();
+		struct store_batch *batch = aggregate_take_batch(ag);
+		double t2 = now_s(), rc0 = proc_cpu_s(rpid), cc0 = self_cpu_s();
+		if (!batch || store_flush_batch(s, batch) < 0) {
+			fprintf(stderr, "bench_store: flush %u: %s\n", f, s->errstr);
+			return 1;
+		}
+		double t3 = now_s();
+		r_cpu += proc_cpu_s(rpid) - rc0;
+		c_cpu += self_cpu_s() - cc0;
+		cmds += s->commands_last;
+		t_add += t1 - t0;
+		t_take += t2 - t1;
+		t_flush += t3 - t2;
+	}
+	double total = (double)n_src * flushes;
+	printf("sources per flush      %u (%u attempt(s) each, every source new)\n", n_src,
+	       per_src);
+	printf("flushes                %u\n", flushes);
+	printf("commands per flush     %.0f (%.2f per source)\n", (double)cmds / flushes,
+	       (double)cmds / total);
+	printf("flush time             %.3f s per flush\n", t_flush / flushes);
+	printf("sources per second     %.0f (flush only, one connection)\n", total / t_flush);
+	printf("commands per second    %.0f\n", (double)cmds / t_flush);
+	printf("redis-server CPU       %.2f s (%.0f%% of one core during the flushes)\n", r_cpu,
+	       100.0 * r_cpu / t_flush);
+	printf("lockwatch CPU          %.2f s (%.0f%%: encoding and reading replies)\n", c_cpu,
+	       100.0 * c_cpu / t_flush);
+	printf("aggregate_add          %.0f ns per attempt\n", 1e9 * t_add / (total * per_src));
+	printf("aggregate_take_batch   %.1f ms per flush (capture thread)\n",
+	       1e3 * t_take / flushes);
+
+	store_free(s);
+	aggregate_free(ag);
+	kill(rpid, SIGTERM);
+	waitpid(rpid, NULL, 0);
+	unlink(sock);
+	rmdir(dir);
+	return 0;
+}

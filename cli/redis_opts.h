@@ -1,0 +1,33 @@
+/* The Redis options `lockwatch replay` and `lockwatch report` share: the
+ * URL, where the password comes from (a file or the environment, never
+ * the command line), the key prefix and the sensor name. */
+#ifndef LW_REDIS_OPTS_H
+#define LW_REDIS_OPTS_H
+
+#include <stdint.h>
+
+#include "analyzer/store_redis.h"
+
+#define REDIS_PASSWORD_ENV "LOCKWATCH_REDIS_PASSWORD"
+#define REDIS_PASSWORD_MAX 512 /* bytes of a password file's first line */
+
+struct redis_opts {
+	const char *url;	   /* NULL: no Redis */
+	const char *password_file; /* NULL: $LOCKWATCH_REDIS_PASSWORD if set */
+	const char *prefix;
+	const char *sensor; /* NULL: the host name */
+	uint32_t retention_days;
+	uint32_t max_pending;
+};
+
+void redis_opts_defaults(struct redis_opts *o);
+
+/* Fills a store configuration; prints one line naming the URL, file or
+ * name that is wrong. Returns 0 or an exit status (64 usage, 66 password
+ * file unreadable). *ret_password is allocated (NULL when none); wipe and
+ * free it with redis_opts_free_password() once the store holds a copy. */
+int redis_opts_config(const struct redis_opts *o, struct store_config *cfg, char **ret_password,
+		      char *sensor_buf, size_t sensor_len);
+void redis_opts_free_password(char *password);
+
+#endif

@@ -1,0 +1,189 @@
+/* lockwatchd's side of the Redis store (analyzer/store_redis.h): every
+ * flush interval the loop takes the aggregate's changes as a batch (cheap,
+ * proportional to the sources changed) and hands it to the store worker,
+ * which may block on Redis for as long as the store's timeouts allow. One
+ * batch is in flight at a time: while it is, the changes simply stay in
+ * the aggregate and go with the next batch, so a stalled Redis costs
+ * memory within the store's bound, never capture time and never counts.
+ * The worker reports success or failure; the loop turns a change into the
+ * "redis_lost" / "redis_regained" alerts. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "cli/redis_opts.h"
+#include "daemon/loop.h"
+#include "daemon/store.h"
+
+/* How long the final flush may wait for an absent Redis before giving up
+ * (the held counts are then reported as not stored). */
+#define DAEMON_STORE_DRAIN_MS 5000u
+
+struct daemon_store {
+	struct store *store; /* the worker's while a batch is in flight */
+	struct worker *worker;
+	atomic_bool in_flight;
+	atomic_bool failing;				  /* as of the last flush */
+	char errstr[sizeof(((struct store *)0)->errstr)]; /* set before in_flight clears */
+	bool reported_failing; /* loop thread: what the last alert said */
+	uint64_t started_us;
+};
+
+static void run_flush(void *job, void *ctx)
+{
+	struct daemon_store *ds = ctx;
+	int r = store_flush_batch(ds->store, job);
+
+	/* a reconnect that is not due yet is no news */
+	if (r < 0 && ds->store->err == STORE_ERR_BACKOFF) {
+		atomic_store(&ds->in_flight, false);
+		return;
+	}
+	snprintf(ds->errstr, sizeof(ds->errstr), "%s", ds->store->errstr);
+	atomic_store(&ds->failing, r < 0);
+	atomic_store(&ds->in_flight, false);
+}
+
+int daemon_store_start(struct daemon *d)
+{
+	const struct daemon_config *cfg = d->cfg;
+	struct redis_opts ro;
+	struct store_config sc;
+	char *password = NULL;
+	char sensor[STORE_SENSOR_NAME_MAX + 1];
+
+	if (!cfg->redis)
+		return 0;
+	redis_opts_defaults(&ro);
+	ro.url = cfg->redis;
+	ro.password_file = cfg->redis_password_file;
+	if (cfg->redis_prefix)
+		ro.prefix = cfg->redis_prefix;
+	ro.sensor = cfg->sensor_name;
+	if (cfg->redis_retention_days)
+		ro.retention_days = cfg->redis_retention_days;
+	if (cfg->redis_max_pending)
+		ro.max_pending = cfg->redis_max_pending;
+	int rc = redis_opts_config(&ro, &sc, &password, sensor, sizeof(sensor));
+	if (rc)
+		return rc;
+	struct daemon_store *ds = calloc(1, sizeof(*ds));
+	if (!ds) {
+		redis_opts_free_password(password);
+		fprintf(stderr, "lockwatchd: out of memory\n");
+		return LW_EXIT_SOFTWARE;
+	}
+	d->store = ds;
+	ds->started_us = daemon_now_us();
+	ds->store = store_new(&sc);
+	redis_opts_free_password(password);
+	if (!ds->store) {
+		fprintf(stderr, "lockwatchd: out of memory\n");
+		return LW_EXIT_SOFTWARE;
+	}
+	/* Redis down at start is no reason to stop watching: counts are held
+	 * and the first flush tick raises "redis_lost". */
+	if (ds->store->err) {
+		snprintf(ds->errstr, sizeof(ds->errstr), "%s", ds->store->errstr);
+		atomic_store(&ds->failing, true);
+	}
+	ds->worker = worker_new(run_flush, NULL, ds, 1);
+	if (!ds->worker) {
+		fprintf(stderr, "lockwatchd: cannot start the store thread: %s\n", strerror(errno));
+		return LW_EXIT_SOFTWARE;
+	}
+	aggregate_track_changes(d->pipe->agg);
+	return 0;
+}
+
+static void fill_health(struct daemon *d, struct store_batch *b)
+{
+	struct capture_stats cs;
+	struct tracker_stats ts;
+	const char *digest = rules_digest(d->pipe->rules);
+
+	capture_get_stats(d->cap, &cs);
+	tracker_get_stats(d->pipe->tracker, &ts);
+	b->health.started_us = d->store->started_us;
+	b->health.packets = cs.packets;
+	b->health.kernel_drops = cs.kernel_drops;
+	b->health.evictions = ts.evictions;
+	b->health.sources_dropped = d->pipe->agg->sources_dropped;
+	snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
+		 digest ? digest : "");
+}
+
+/* Loop thread: alerts on a change of the store's state. */
+static void report_state(struct daemon *d)
+{
+	struct daemon_store *ds = d->store;
+	bool failing = atomic_load(&ds->failing);
+	struct alert a;
+
+	if (failing == ds->reported_failing)
+		return;
+	ds->reported_failing = failing;
+	if (failing) {
+		alert_init(&a, ALERT_REDIS_LOST);
+		alert_add_field(&a, "LOCKWATCH_ERROR", "%s", ds->errstr);
+		alert_set_message(&a,
+				  "cannot write to Redis (%s): counts are held in memory and sent "
+				  "when it is back",
+				  ds->errstr);
+	} else {
+		alert_init(&a, ALERT_REDIS_REGAINED);
+		alert_set_message(&a, "Redis writes again; the held counts were sent");
+	}
+	alerter_raise(d->alerter, &a, daemon_now_us(), false);
+}
+
+void daemon_store_flush(struct daemon *d)
+{
+	struct daemon_store *ds = d->store;
+
+	if (!ds || atomic_load(&ds->in_flight))
+		return;
+	report_state(d);
+	struct store_batch *b = aggregate_take_batch(d->pipe->agg);
+	if (b) /* else out of memory: the changes stay in the aggregate */
+		fill_health(d, b);
+	atomic_store(&ds->in_flight, true);
+	/* NULL still retries what the store holds */
+	if (worker_submit(ds->worker, b) < 0) {
+		atomic_store(&ds->in_flight, false);
+		store_batch_free(b); /* cannot happen with one job in flight */
+	}
+}
+
+int daemon_store_stop(struct daemon *d)
+{
+	struct daemon_store *ds = d->store;
+	int rc = 0;
+
+	if (!ds)
+		return 0;
+	/* the worker finishes its batch; then this thread owns the store */
+	worker_free(ds->worker);
+	ds->worker = NULL;
+	if (ds->store) {
+		struct store_batch *b = aggregate_take_batch(d->pipe->agg);
+		if (b)
+			fill_health(d, b);
+		store_flush_batch(ds->store, b);
+		if (store_drain(ds->store, DAEMON_STORE_DRAIN_MS) < 0 || ds->store->lost) {
+			fprintf(stderr, "lockwatchd: final flush incomplete: %s%s\n",
+				ds->store->errstr,
+				ds->store->lost ? " (some per-source counts were lost)" : "");
+			rc = LW_EXIT_UNAVAILABLE;
+		}
+		store_free(ds->store);
+	}
+	free(ds);
+	d->store = NULL;
+	return rc;
+}
