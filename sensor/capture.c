@@ -14,6 +14,12 @@
 #include "sensor/decode.h"
 #include "sensor/filter.h"
 
+/* Bytes of stdio buffer for capture files. glibc's default is st_blksize
+ * (4 KiB), so libpcap's two freads per packet cost one read(2) every 4 KiB:
+ * 100,000 system calls for a 400 MB file, as much time as the filtering.
+ * One MiB brings that to a few hundred and still streams through the L2. */
+#define CAPTURE_FILE_BUFFER (1024 * 1024)
+
 static void set_err(struct capture *c, int err, const char *name, const char *msg)
 {
 	c->err = err;
@@ -74,6 +80,20 @@ static pcap_t *open_file(struct capture *c, const char *name)
 	if (!fp) {
 		set_err(c, CAPTURE_ERR_OPEN, name, strerror(errno));
 		return NULL;
+	}
+	/* Files are opened one at a time, so they share one buffer; without
+	 * it (no memory) stdio's default still works, only slower. Standard
+	 * input outlives the capture (libpcap does not close it), so it gets
+	 * a buffer that lives as long as the process. */
+	if (is_stdin) {
+		static char stdin_buf[CAPTURE_FILE_BUFFER];
+
+		setvbuf(fp, stdin_buf, _IOFBF, sizeof(stdin_buf));
+	} else {
+		if (!c->iobuf)
+			c->iobuf = malloc(CAPTURE_FILE_BUFFER);
+		if (c->iobuf)
+			setvbuf(fp, c->iobuf, _IOFBF, CAPTURE_FILE_BUFFER);
 	}
 	pcap_t *p =
 	    pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
@@ -201,6 +221,7 @@ void capture_free(struct capture *c)
 	for (unsigned i = 0; i < c->n_files; i++)
 		free(c->files[i]);
 	free(c->files);
+	free(c->iobuf);
 	free(c);
 }
 

@@ -47,7 +47,8 @@ struct capture {
 	unsigned n_files, next_file;
 	uint16_t ports[LW_MAX_WATCHED_PORTS]; /* the filter is built per link type */
 	unsigned n_ports;
-	const char *current; /* name of the file or interface being read */
+	const char *current;   /* name of the file or interface being read */
+	char *iobuf;	       /* stdio buffer of the file being read (capture.c) */
 	void *fp;	       /* FILE * under the current file, for progress */
 	uint64_t bytes_total;  /* sizes of all regular input files (progress) */
 	uint64_t bytes_before; /* sizes of the files already read */

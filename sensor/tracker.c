@@ -4,11 +4,14 @@
  * that evicts the oldest attempt when full.
  *
  * Memory layout, all allocated in tracker_new() and never again:
- *  - entries[max_attempts]: one per attempt, open or lingering. Each entry is
- *    on exactly one intrusive doubly-linked list: the free list, the open
- *    list (ordered by first_us) or the linger list (ordered by finish time).
- *    Both orders are plain insertion order because the tracker's clock never
- *    goes backwards and every time stored is the clock at that moment.
+ *  - entries[max_attempts]: one per attempt, open or lingering. Each entry in
+ *    use is on exactly one intrusive doubly-linked list: the free list, the
+ *    open list (ordered by first_us) or the linger list (ordered by finish
+ *    time). Both orders are plain insertion order because the tracker's
+ *    clock never goes backwards and every time stored is the clock at that
+ *    moment. Entries never used yet are on no list: they are handed out in
+ *    index order past `fresh`, so the table costs memory (calloc's untouched
+ *    pages) and start-up time only as far as the traffic ever fills it.
  *  - slots[2^k >= 2 * max_attempts]: an open-addressing hash index over the
  *    entries, keyed by (client addr, client port, server addr, server port).
  *    The client ISN is not part of the key: a 4-tuple has at most one entry,
@@ -72,9 +75,10 @@ struct tracker {
 
 	struct entry *entries;
 	struct slot *slots;
-	uint32_t mask; /* nslots - 1 */
-	uint32_t used; /* open + lingering entries */
-	uint32_t free_head;
+	uint32_t mask;	    /* nslots - 1 */
+	uint32_t used;	    /* open + lingering entries */
+	uint32_t free_head; /* entries released after use */
+	uint32_t fresh;	    /* entries[fresh..] were never used */
 	struct list open, linger;
 
 	uint64_t now_us;
@@ -424,8 +428,12 @@ static void on_client_syn(struct tracker *t, const struct pkt *p, const struct k
 	}
 	if (t->used == t->cfg.max_attempts)
 		make_room(t);
-	idx = t->free_head;
-	t->free_head = t->entries[idx].next;
+	if (t->free_head != NIL) {
+		idx = t->free_head;
+		t->free_head = t->entries[idx].next;
+	} else {
+		idx = t->fresh++;
+	}
 	t->used++;
 
 	struct entry *e = &t->entries[idx];
@@ -678,11 +686,8 @@ struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn em
 	if (t->entries == NULL || t->slots == NULL)
 		goto fail;
 	t->mask = (uint32_t)(nslots - 1);
-	for (uint32_t i = 0; i < cfg->max_attempts; i++) {
-		t->entries[i].prev = NIL;
-		t->entries[i].next = i + 1 < cfg->max_attempts ? i + 1 : NIL;
-	}
-	t->free_head = 0;
+	t->free_head = NIL;
+	t->fresh = 0;
 	t->open.head = t->open.tail = NIL;
 	t->linger.head = t->linger.tail = NIL;
 	seed_hash(t);
