@@ -9,6 +9,8 @@
  * The trie is first built uncompressed (transient) and then compressed. */
 #include "config.h"
 
+#include "common/mem.h"
+
 #include "matcher.h"
 
 #include <stdlib.h>
@@ -133,23 +135,6 @@ static int mtrie_insert(struct mtrie *tr, const uint8_t *key, unsigned plen, uin
 	return -1; /* unreachable: plen <= total stride */
 }
 
-static int grow(void *ptrp, size_t *cap, size_t need, size_t elem)
-{
-	void **ptr = ptrp;
-
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 256;
-	while (ncap < need)
-		ncap *= 2;
-	void *n = realloc(*ptr, ncap * elem);
-	if (!n)
-		return -1;
-	*ptr = n;
-	*cap = ncap;
-	return 0;
-}
-
 /* Compresses the node at `off` (a 256-slot level below the root) and its
  * children; returns the compressed node's index or -1. */
 static long compress_node(struct ctrie *ct, const struct mtrie *tr, size_t off)
@@ -167,8 +152,8 @@ static long compress_node(struct ctrie *ct, const struct mtrie *tr, size_t off)
 		slots[i] = v;
 	}
 	if (ct->n_nodes >= MATCHER_NODES_MAX ||
-	    grow(&ct->nodes, &ct->cap_nodes, ct->n_nodes + 1, sizeof(*ct->nodes)) < 0 ||
-	    grow(&ct->vals, &ct->cap_vals, ct->n_vals + 256, sizeof(*ct->vals)) < 0)
+	    mem_grow(&ct->nodes, &ct->cap_nodes, ct->n_nodes + 1, sizeof(*ct->nodes), 256) < 0 ||
+	    mem_grow(&ct->vals, &ct->cap_vals, ct->n_vals + 256, sizeof(*ct->vals), 256) < 0)
 		return -1;
 	struct cnode *n = &ct->nodes[ct->n_nodes];
 	memset(n, 0, sizeof(*n));

@@ -8,6 +8,7 @@
 
 #include "analyzer/matcher.h"
 #include "common/bounds.h"
+#include "common/mem.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +21,9 @@
  * recursion. Counted in files below the top-level one. */
 #define RULES_INCLUDE_DEPTH_MAX 8
 #define RULES_NAME_MAX		64 /* bytes in a set name or exception label */
+/* bytes in an exception's comment: with its escapes doubled it must still
+ * fit on one line of the normalised dump, which is itself a rules file */
+#define RULES_COMMENT_MAX 1024
 
 struct entry {
 	struct lw_addr net; /* host bits cleared */
@@ -95,29 +99,13 @@ struct file_ctx {
 	unsigned set_line, set_col;
 };
 
-static int grow(void *ptrp, size_t *cap, size_t need, size_t elem)
-{
-	void **ptr = ptrp;
-
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 16;
-	while (ncap < need)
-		ncap *= 2;
-	void *n = realloc(*ptr, ncap * elem);
-	if (!n)
-		return -1;
-	*ptr = n;
-	*cap = ncap;
-	return 0;
-}
-
 static const char *pool_dup(struct parser *p, const char *s)
 {
 	struct rules *r = p->r;
 	char *d;
 
-	if (grow(&r->strs, &r->cap_strs, r->n_strs + 1, sizeof(*r->strs)) < 0 || !(d = strdup(s))) {
+	if (mem_grow(&r->strs, &r->cap_strs, r->n_strs + 1, sizeof(*r->strs), 16) < 0 ||
+	    !(d = strdup(s))) {
 		p->oom = true;
 		return NULL;
 	}
@@ -141,19 +129,6 @@ const char *class_name(enum src_class c)
 
 /* ---- addresses and prefixes ---------------------------------------------- */
 
-static void mask_addr(struct lw_addr *a, unsigned plen)
-{
-	unsigned bits = addr_bits(a);
-
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned lo = i * 8;
-		if (lo >= bits || plen <= lo)
-			a->bytes[i] = 0;
-		else if (plen < lo + 8)
-			a->bytes[i] &= (uint8_t)(0xff00u >> (plen - lo));
-	}
-}
-
 static bool prefix_contains(const struct entry *outer, const struct entry *inner)
 {
 	struct lw_addr a;
@@ -161,7 +136,7 @@ static bool prefix_contains(const struct entry *outer, const struct entry *inner
 	if (outer->net.family != inner->net.family || outer->plen > inner->plen)
 		return false;
 	a = inner->net;
-	mask_addr(&a, outer->plen);
+	addr_mask(&a, outer->plen);
 	return addr_equal(&a, &outer->net);
 }
 
@@ -225,7 +200,7 @@ static int parse_prefix(struct parser *p, const struct file_ctx *f, unsigned lin
 		plen -= 96;
 	}
 	struct lw_addr net = a;
-	mask_addr(&net, (unsigned)plen);
+	addr_mask(&net, (unsigned)plen);
 	if (!addr_equal(&net, &a)) {
 		char fixed[LW_ADDR_STRLEN + 8];
 		format_prefix(&net, (unsigned)plen, fixed, sizeof(fixed));
@@ -270,7 +245,7 @@ static long set_add(struct parser *p, const char *name, const char *file, unsign
 {
 	struct rules *r = p->r;
 
-	if (grow(&r->sets, &r->cap_sets, r->n_sets + 1, sizeof(*r->sets)) < 0) {
+	if (mem_grow(&r->sets, &r->cap_sets, r->n_sets + 1, sizeof(*r->sets), 16) < 0) {
 		p->oom = true;
 		return -1;
 	}
@@ -294,7 +269,7 @@ static void entry_add(struct parser *p, const struct file_ctx *f, unsigned line,
 
 	if (parse_prefix(p, f, line, t, &net, &plen) < 0)
 		return;
-	if (grow(&r->entries, &r->cap_entries, r->n_entries + 1, sizeof(*r->entries)) < 0) {
+	if (mem_grow(&r->entries, &r->cap_entries, r->n_entries + 1, sizeof(*r->entries), 16) < 0) {
 		p->oom = true;
 		return;
 	}
@@ -318,7 +293,7 @@ static void entry_add(struct parser *p, const struct file_ctx *f, unsigned line,
 static void use_add(struct parser *p, const char *name, const char *file, unsigned line,
 		    unsigned col)
 {
-	if (grow(&p->uses, &p->cap_uses, p->n_uses + 1, sizeof(*p->uses)) < 0) {
+	if (mem_grow(&p->uses, &p->cap_uses, p->n_uses + 1, sizeof(*p->uses), 16) < 0) {
 		p->oom = true;
 		return;
 	}
@@ -347,7 +322,7 @@ static int tokenize(struct parser *p, const struct file_ctx *f, unsigned line, c
 			i++;
 		if (s[i] == '\0' || s[i] == '#')
 			break;
-		if (grow(&p->toks, &p->cap_toks, n + 1, sizeof(*p->toks)) < 0) {
+		if (mem_grow(&p->toks, &p->cap_toks, n + 1, sizeof(*p->toks), 16) < 0) {
 			p->oom = true;
 			return -1;
 		}
@@ -412,7 +387,7 @@ static char *read_all(const char *path, int *reterr)
 		return NULL;
 	}
 	for (;;) {
-		if (grow(&buf, &cap, len + 4096 + 1, 1) < 0) {
+		if (mem_grow(&buf, &cap, len + 4096 + 1, 1, 16) < 0) {
 			*reterr = ENOMEM;
 			goto fail;
 		}
@@ -524,7 +499,7 @@ static void do_include(struct parser *p, const struct file_ctx *f, unsigned line
 		free(real);
 		return;
 	}
-	if (grow(&p->seen, &p->cap_seen, p->n_seen + 1, sizeof(*p->seen)) < 0) {
+	if (mem_grow(&p->seen, &p->cap_seen, p->n_seen + 1, sizeof(*p->seen), 16) < 0) {
 		p->oom = true;
 		free(real);
 		free(text);
@@ -586,7 +561,7 @@ static void do_server(struct parser *p, const struct file_ctx *f, unsigned line,
 			return;
 		}
 	}
-	if (grow(&r->servers, &r->cap_servers, r->n_servers + 1, sizeof(*r->servers)) < 0) {
+	if (mem_grow(&r->servers, &r->cap_servers, r->n_servers + 1, sizeof(*r->servers), 16) < 0) {
 		p->oom = true;
 		return;
 	}
@@ -717,6 +692,11 @@ static void directive(struct parser *p, struct file_ctx *f, unsigned line, struc
 		if (nargs > 3) {
 			diag_add(p->diag, DIAG_ERROR, f->name, line, args[3].col,
 				 "unexpected '%s' after the exception's comment", args[3].s);
+			return;
+		}
+		if (nargs == 3 && strlen(args[2].s) > RULES_COMMENT_MAX) {
+			diag_add(p->diag, DIAG_ERROR, f->name, line, args[2].col,
+				 "exception comment too long (limit %u bytes)", RULES_COMMENT_MAX);
 			return;
 		}
 		const char *label = pool_dup(p, args[1].s);
@@ -952,20 +932,41 @@ static int addr_qcmp(const void *a, const void *b)
 	return addr_compare(a, b);
 }
 
+/* Merged `use` and `server` lists may be longer than any line the parser
+ * reads (many files, many lines): start a new directive before an item that
+ * would not fit. Lines that fit are left as they were, so their digests do
+ * not change. Returns the width of the current line after the item. */
+static size_t wrap_list(FILE *out, const char *keyword, size_t width, size_t item)
+{
+	if (width + 1 + item > LW_RULES_LINE_MAX) {
+		fprintf(out, "\n%s", keyword);
+		width = strlen(keyword);
+	}
+	return width + 1 + item;
+}
+
 static void write_rules(const struct rules *r, FILE *out, bool origin)
 {
-	char pfx[LW_ADDR_STRLEN + 8], a[LW_ADDR_STRLEN];
+	char pfx[LW_ADDR_STRLEN + 8];
 	long cur = -2;
 	bool first_use = true;
+
+	size_t width = 0;
 
 	fputs("port", out);
 	for (unsigned i = 0; i < r->n_ports; i++)
 		fprintf(out, " %u", r->ports[i]);
 	fputc('\n', out);
 	if (r->n_servers) {
+		char a[LW_ADDR_STRLEN];
+
 		fputs("server", out);
-		for (size_t i = 0; i < r->n_servers; i++)
-			fprintf(out, " %s", addr_format(&r->servers[i], a, sizeof(a)));
+		width = strlen("server");
+		for (size_t i = 0; i < r->n_servers; i++) {
+			addr_format(&r->servers[i], a, sizeof(a));
+			width = wrap_list(out, "server", width, strlen(a));
+			fprintf(out, " %s", a);
+		}
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < r->n_order; i++) {
@@ -999,7 +1000,12 @@ static void write_rules(const struct rules *r, FILE *out, bool origin)
 	for (size_t i = 0; i < r->n_sets; i++) {
 		if (!r->sets[i].in_force)
 			continue;
-		fprintf(out, "%s %s", first_use ? "use" : "", r->sets[i].name);
+		if (first_use) {
+			fputs("use", out);
+			width = strlen("use");
+		}
+		width = wrap_list(out, "use", width, strlen(r->sets[i].name));
+		fprintf(out, " %s", r->sets[i].name);
 		first_use = false;
 	}
 	if (!first_use)
@@ -1139,7 +1145,7 @@ static struct rules *load(const char *name, const char *text, char *real,
 		return NULL;
 	}
 	if (real) {
-		if (grow(&p.seen, &p.cap_seen, 1, sizeof(*p.seen)) < 0) {
+		if (mem_grow(&p.seen, &p.cap_seen, 1, sizeof(*p.seen), 16) < 0) {
 			free(real);
 			p.oom = true;
 		} else {
@@ -1206,8 +1212,7 @@ struct rules *rules_load_string(const char *name, const char *text, struct diag 
 }
 
 struct rules *rules_load_string_with(const char *name, const char *text,
-				     rules_include_fn include_fn, void *userdata,
-				     struct diag *diag)
+				     rules_include_fn include_fn, void *userdata, struct diag *diag)
 {
 	/* the top-level name is the first file seen, so including it is a cycle */
 	char *real = include_fn ? strdup(name) : NULL;

@@ -5,6 +5,8 @@
  * quote the input with control bytes escaped. */
 #include "config.h"
 
+#include "common/mem.h"
+
 #include "spf.h"
 
 #include <arpa/inet.h>
@@ -50,23 +52,6 @@ static bool ieq(const char *a, size_t n, const char *b)
 	return true;
 }
 
-static int grow(void *ptrp, size_t *cap, size_t need, size_t elem)
-{
-	void **ptr = ptrp;
-
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 8;
-	while (ncap < need)
-		ncap *= 2;
-	void *n = realloc(*ptr, ncap * elem);
-	if (!n)
-		return -1;
-	*ptr = n;
-	*cap = ncap;
-	return 0;
-}
-
 /* A term as it may be printed: a published record can hold any byte, and
  * it must not reach a terminal or a log raw. */
 static const char *shown(const char *s, char *buf, size_t len)
@@ -100,19 +85,6 @@ int spf_prefix_cmp(const struct spf_prefix *a, const struct spf_prefix *b)
 static int prefix_qcmp(const void *a, const void *b)
 {
 	return spf_prefix_cmp(a, b);
-}
-
-static void mask(struct lw_addr *a, unsigned plen)
-{
-	unsigned bits = addr_bits(a);
-
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned lo = i * 8;
-		if (lo >= bits || plen <= lo)
-			a->bytes[i] = 0;
-		else if (plen < lo + 8)
-			a->bytes[i] &= (uint8_t)(0xff00u >> (plen - lo));
-	}
 }
 
 /* ---- DNS answers ---------------------------------------------------------- */
@@ -215,7 +187,8 @@ int spf_txt_parse(const uint8_t *msg, size_t len, struct spf_txt_answer *ret, ch
 				return bad ? txt_error(reterr, "a TXT string runs past its record")
 					   : SPF_ENOMEM;
 			}
-			if (grow(&ret->txts, &cap, ret->n_txts + 1, sizeof(*ret->txts)) < 0) {
+			if (mem_grow(&ret->txts, &cap, ret->n_txts + 1, sizeof(*ret->txts), 8) <
+			    0) {
 				free(s);
 				spf_txt_clear(ret);
 				return SPF_ENOMEM;
@@ -381,7 +354,7 @@ static void term_ip(struct rec_ctx *c, const char *term, const char *arg, bool v
 		p.plen = plen;
 	}
 	struct lw_addr m = p.net;
-	mask(&m, p.plen);
+	addr_mask(&m, p.plen);
 	if (!addr_equal(&m, &p.net)) {
 		char fixed[LW_ADDR_STRLEN];
 		rec_warning(c, "host bits set in '%s': using %s/%u", Q(term),
@@ -395,7 +368,8 @@ static void term_ip(struct rec_ctx *c, const char *term, const char *arg, bool v
 		return;
 	}
 	struct spf_record *r = c->r;
-	if (grow(&r->prefixes, &c->cap_prefixes, r->n_prefixes + 1, sizeof(*r->prefixes)) < 0) {
+	if (mem_grow(&r->prefixes, &c->cap_prefixes, r->n_prefixes + 1, sizeof(*r->prefixes), 8) <
+	    0) {
 		c->oom = true;
 		return;
 	}
@@ -457,8 +431,8 @@ static void term_include(struct rec_ctx *c, const char *term, const char *arg, b
 	}
 	struct spf_record *r = c->r;
 	char *d = strdup(name);
-	if (!d ||
-	    grow(&r->includes, &c->cap_includes, r->n_includes + 1, sizeof(*r->includes)) < 0) {
+	if (!d || mem_grow(&r->includes, &c->cap_includes, r->n_includes + 1, sizeof(*r->includes),
+			   8) < 0) {
 		free(d);
 		c->oom = true;
 		return;
@@ -754,7 +728,7 @@ static int add_host(struct walk *w, const char *name, const char *parent, bool r
 {
 	struct spf_result *r = w->res;
 
-	if (grow(&r->hosts, &r->cap_hosts, r->n_hosts + 1, sizeof(*r->hosts)) < 0)
+	if (mem_grow(&r->hosts, &r->cap_hosts, r->n_hosts + 1, sizeof(*r->hosts), 8) < 0)
 		return SPF_ENOMEM;
 	struct spf_host *h = &r->hosts[r->n_hosts];
 	memset(h, 0, sizeof(*h));

@@ -56,19 +56,6 @@ static double median(double *v, unsigned n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void mask_addr(struct lw_addr *a, unsigned plen)
-{
-	unsigned bits = addr_bits(a);
-
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned lo = i * 8;
-		if (lo >= bits || plen <= lo)
-			a->bytes[i] = 0;
-		else if (plen < lo + 8)
-			a->bytes[i] &= (uint8_t)(0xff00u >> (plen - lo));
-	}
-}
-
 /* ---- tables ------------------------------------------------------------- */
 
 /* Prefix lengths drawn like a routing table: IPv4 mostly /24 with a spread
@@ -117,7 +104,7 @@ static struct matcher_prefix *random_table(unsigned family, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		p[i].net = random_addr(family);
 		p[i].plen = random_len(family);
-		mask_addr(&p[i].net, p[i].plen);
+		addr_mask(&p[i].net, p[i].plen);
 		p[i].payload = (uint32_t)i;
 	}
 	return p;
@@ -204,7 +191,7 @@ static int linear_build(struct linear *l, const struct matcher_prefix *p, size_t
 		struct lw_addr m;
 		memset(&m, 0xff, sizeof(m));
 		m.family = p[i].net.family;
-		mask_addr(&m, p[i].plen);
+		addr_mask(&m, p[i].plen);
 		memcpy(l->net[i], p[i].net.bytes, 16);
 		memcpy(l->mask[i], m.bytes, 16);
 		l->plen[i] = p[i].plen;

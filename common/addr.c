@@ -68,3 +68,16 @@ unsigned addr_bits(const struct lw_addr *a)
 {
 	return a->family == LW_AF_INET ? 32 : 128;
 }
+
+void addr_mask(struct lw_addr *a, unsigned plen)
+{
+	unsigned bits = addr_bits(a);
+
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned lo = i * 8;
+		if (lo >= bits || plen <= lo)
+			a->bytes[i] = 0;
+		else if (plen < lo + 8)
+			a->bytes[i] &= (uint8_t)(0xff00u >> (plen - lo));
+	}
+}

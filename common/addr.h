@@ -28,5 +28,7 @@ bool addr_equal(const struct lw_addr *a, const struct lw_addr *b);
 int addr_compare(const struct lw_addr *a, const struct lw_addr *b);
 /* Number of address bits: 32 or 128. */
 unsigned addr_bits(const struct lw_addr *a);
+/* Clears the host bits below a prefix length of plen. */
+void addr_mask(struct lw_addr *a, unsigned plen);
 
 #endif

@@ -74,12 +74,35 @@ static void test_compare_orders_families(void **state)
 	assert_false(addr_equal(&v4a, &v4b));
 }
 
+static void test_mask(void **state)
+{
+	struct lw_addr a;
+	char buf[LW_ADDR_STRLEN];
+
+	(void)state;
+	addr_parse("203.0.113.77", &a);
+	addr_mask(&a, 31);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "203.0.113.76");
+	addr_parse("203.0.113.77", &a);
+	addr_mask(&a, 32);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "203.0.113.77");
+	addr_mask(&a, 20);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "203.0.112.0");
+	addr_mask(&a, 0);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "0.0.0.0");
+	addr_parse("2001:db8:ffff::ff", &a);
+	addr_mask(&a, 127);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "2001:db8:ffff::fe");
+	addr_mask(&a, 36);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "2001:db8:f000::");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_format_v4),	    cmocka_unit_test(test_parse_format_v6),
 	    cmocka_unit_test(test_v4_mapped_folds),	    cmocka_unit_test(test_reject_garbage),
-	    cmocka_unit_test(test_compare_orders_families),
+	    cmocka_unit_test(test_compare_orders_families), cmocka_unit_test(test_mask),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
