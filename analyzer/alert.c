@@ -555,13 +555,13 @@ void alerter_attempt(struct alerter *al, const struct attempt *at, const struct 
 		}
 		alert_set_message(&a, "exception %s (%s) connected to %s port %u: %s", a.set, src,
 				  dst, at->dport, oname);
-		raise_traffic(al, &a, at->last_us);
+		raise_traffic(al, &a, at->judged_us ? at->judged_us : at->last_us);
 		return;
 	}
 
 	alert_set_message(&a, "outside source %s attempted %s port %u: %s (%llu attempts so far)",
 			  src, dst, at->dport, oname, (unsigned long long)src_attempts);
-	raise_traffic(al, &a, at->last_us);
+	raise_traffic(al, &a, at->judged_us ? at->judged_us : at->last_us);
 	if (!outcome_reached((enum outcome)at->outcome))
 		return;
 
@@ -570,7 +570,7 @@ void alerter_attempt(struct alerter *al, const struct attempt *at, const struct 
 			  "outside source %s REACHED %s port %u (%s): the port-25 lockdown is "
 			  "not effective",
 			  src, dst, at->dport, oname);
-	raise_traffic(al, &a, at->last_us);
+	raise_traffic(al, &a, at->judged_us ? at->judged_us : at->last_us);
 	if (at->outcome != OUTCOME_SMTP)
 		return;
 
@@ -579,7 +579,7 @@ void alerter_attempt(struct alerter *al, const struct attempt *at, const struct 
 	snprintf(a.helo, sizeof(a.helo), "%s", at->helo);
 	alert_set_message(&a, "outside source %s spoke SMTP to %s port %u as \"%s\"", src, dst,
 			  at->dport, at->helo[0] ? at->helo : "(no HELO seen)");
-	raise_traffic(al, &a, at->last_us);
+	raise_traffic(al, &a, at->judged_us ? at->judged_us : at->last_us);
 }
 
 bool alerter_raise(struct alerter *al, struct alert *a, uint64_t now_us, bool dedup)

@@ -34,6 +34,8 @@ struct attempt {
 	uint32_t isn;             /* client's initial sequence number */
 	uint64_t first_us;        /* first SYN, packet time */
 	uint64_t last_us;         /* last packet of the attempt */
+	uint64_t judged_us;       /* packet time the outcome became final: the
+				   * timeout's deadline, or the packet that ended it */
 	uint32_t syns;            /* SYNs seen, retransmits included */
 	uint8_t outcome;          /* enum outcome */
 	bool replied;             /* a server reply was seen (SYN-ACK, RST, ICMP); an

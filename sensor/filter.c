@@ -42,9 +42,14 @@ int filter_build(const uint16_t *ports, unsigned n_ports, int linktype, char *bu
 	}
 	/* "tcp port N" matches either direction, which the evidence needs:
 	 * the server's SYN-ACK or RST is the proof, not the client's SYN.
-	 * ICMP type 3 / ICMPv6 type 1 carry nftables/iptables "reject". The
-	 * ICMPv6 test reads the byte after a fixed header, so it misses
-	 * ICMPv6 behind extension headers: libpcap cannot follow the chain. */
+	 * ICMP type 3 / ICMPv6 type 1 carry nftables/iptables "reject".
+	 * libpcap's "tcp" and "icmp6" only look at the fixed IPv6 header's
+	 * next-header byte, so an IPv6 packet whose chain starts with an
+	 * extension header (hop-by-hop 0, routing 43, fragment 44, AH 51,
+	 * destination options 60) passes whole and the decoder walks the
+	 * chain: otherwise a client could hide its SYN behind one header and
+	 * reach the server unseen. Such packets are rare, so this costs
+	 * nothing on ordinary traffic. */
 	if (append(core, sizeof(core), &pos, "((tcp and (") < 0)
 		goto toolong;
 	for (unsigned i = 0; i < n_ports; i++) {
@@ -58,7 +63,9 @@ int filter_build(const uint16_t *ports, unsigned n_ports, int linktype, char *bu
 	}
 	if (append(core, sizeof(core), &pos,
 		   ")) or (icmp and icmp[icmptype] == icmp-unreach) or "
-		   "(icmp6 and ip6[40] == 1))") < 0)
+		   "(icmp6 and ip6[40] == 1) or "
+		   "(ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
+		   "ip6[6] == 51 or ip6[6] == 60)))") < 0)
 		goto toolong;
 
 	/* "vlan" shifts every later offset by one tag, so the expression is

@@ -318,6 +318,11 @@ static void entry_emit(struct tracker *t, const struct entry *e, bool evicted, b
 	a.isn = e->isn;
 	a.first_us = e->first_us;
 	a.last_us = e->last_us;
+	/* When the outcome became final in packet time: at the deadline for
+	 * an attempt judged by its timeout, even if the tracker noticed only
+	 * at a later packet; otherwise now (data, eviction, end of capture). */
+	a.judged_us = e->first_us + t->cfg.timeout_us < t->now_us ? e->first_us + t->cfg.timeout_us
+								    : t->now_us;
 	a.syns = e->syns;
 	a.outcome = e->outcome;
 	a.replied = e->replied != 0;
@@ -527,10 +532,13 @@ static void on_server_segment(struct tracker *t, const struct pkt *p, uint32_t i
 		 * the furthest outcome stands */
 		if (e->state != ENTRY_OPEN || e->outcome >= OUTCOME_ACCEPTED)
 			return;
-		e->outcome = OUTCOME_REFUSED;
+		/* The attempt stays open until its timeout: anyone who saw the
+		 * SYN (the client itself) can forge this RST, and a real SYN-ACK
+		 * or client data after it must still show the reach. */
+		if (e->outcome == OUTCOME_UNANSWERED)
+			e->outcome = OUTCOME_REFUSED;
 		e->replied = 1;
 		e->last_us = t->now_us;
-		entry_finish(t, idx, NULL);
 		return;
 	}
 	if ((f & (TCPF_SYN | TCPF_ACK)) != (TCPF_SYN | TCPF_ACK))
@@ -576,10 +584,13 @@ static void on_icmp(struct tracker *t, const struct pkt *p)
 			t->stats.unmatched_icmp++;
 		return;
 	}
-	e->outcome = OUTCOME_REJECTED;
+	/* Open until the timeout, as for a RST: the client knows its own ISN
+	 * and can forge this unreachable; what follows may still prove a
+	 * reach. The first blocking reply names the outcome. */
+	if (e->outcome == OUTCOME_UNANSWERED)
+		e->outcome = OUTCOME_REJECTED;
 	e->replied = 1;
 	e->last_us = t->now_us;
-	entry_finish(t, idx, NULL);
 }
 
 static inline bool port_watched(const struct tracker *t, uint16_t port)

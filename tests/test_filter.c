@@ -157,6 +157,39 @@ static void test_several_ports(void **state)
 	assert_false(filter_accepts(DLT_RAW, expr, ip, n));
 }
 
+/* Regression (issue 8, hostile traffic): a SYN behind an IPv6 extension
+ * header did not match libpcap's "tcp port 25", so a client could reach
+ * the server with one and only its SYN-ACK, unmatched, was ever seen. */
+static void test_ip6_extension_headers_kept(void **state)
+{
+	char expr[8192], raw[8192];
+	uint8_t ip[FRAME_MAX], icmp[FRAME_MAX], fr[FRAME_MAX];
+	struct tcp_spec s;
+
+	(void)state;
+	assert_int_equal(filter_build(port25, 1, DLT_EN10MB, expr, sizeof(expr)), 0);
+	assert_int_equal(filter_build(port25, 1, DLT_RAW, raw, sizeof(raw)), 0);
+	memset(&s, 0, sizeof(s));
+	s.src = "2001:db8::7";
+	s.dst = "2001:db8::25";
+	s.sport = 40000;
+	s.dport = 25;
+	s.seq = 1000;
+	s.flags = TCPF_SYN;
+	for (uint8_t ext = 1; ext <= 3; ext++) {
+		s.ip6_ext_headers = ext;
+		size_t n = frame_ip_tcp(ip, sizeof(ip), &s);
+		assert_true(n > 0);
+		size_t m = frame_ethernet(fr, sizeof(fr), ip, n, ext - 1);
+		assert_true(filter_accepts(DLT_EN10MB, expr, fr, m));
+		assert_true(filter_accepts(DLT_RAW, raw, ip, n));
+		/* an unreachable quoting it, itself behind no header */
+		size_t q = frame_ip_icmp_unreach(icmp, sizeof(icmp), "2001:db8::25", 1, ip, n, 0);
+		m = frame_ethernet(fr, sizeof(fr), icmp, q, 0);
+		assert_true(filter_accepts(DLT_EN10MB, expr, fr, m));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +198,7 @@ int main(void)
 	    cmocka_unit_test(test_vlan_tagged_kept),
 	    cmocka_unit_test(test_icmp_unreachable_kept),
 	    cmocka_unit_test(test_several_ports),
+	    cmocka_unit_test(test_ip6_extension_headers_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

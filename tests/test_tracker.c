@@ -232,14 +232,44 @@ static void test_refused_rst_ack(void **state)
 
 	syn(t, T0, ISN);
 	feed(t, mk_tcp(T0 + 300, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 1));
+	/* judged at the timeout, so a forged RST cannot hide a later reach */
+	assert_int_equal(s->n, 0);
+	tracker_advance(t, T0 + TIMEOUT);
 	assert_int_equal(s->n, 1);
 	assert_int_equal(s->a[0].outcome, OUTCOME_REFUSED);
 	assert_true(s->a[0].replied);
 	assert_int_equal(s->a[0].first_us, T0);
 	assert_int_equal(s->a[0].last_us, T0 + 300);
+	assert_int_equal(s->a[0].judged_us, T0 + TIMEOUT);
 	assert_int_equal(stats_of(t).open, 0);
 	tracker_advance(t, T0 + 10 * TIMEOUT);
 	assert_int_equal(s->n, 1);
+}
+
+/* A client can forge the server's RST (it knows its own ISN) right after
+ * its SYN; the real SYN-ACK and the client's data that follow must still
+ * make the attempt a reach. The same for a forged ICMP unreachable. */
+static void test_forged_block_does_not_hide_reach(void **state)
+{
+	struct tracker *t = fx_default(state);
+	struct sink *s = fx_sink(state);
+
+	syn(t, T0, ISN);
+	feed(t, mk_tcp(T0 + 10, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 1));
+	synack(t, T0 + 100, ISN);
+	ack(t, T0 + 200, ISN);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_ESTABLISHED);
+	assert_int_equal(stats_of(t).unmatched_replies, 0);
+
+	syn(t, T0 + 10 * SEC, ISN + 7);
+	feed(t, mk_icmp(T0 + 10 * SEC + 5, CLI, CPORT, SRV, 25, ISN + 7));
+	feed(t, mk_data(T0 + 10 * SEC + 300, CLI, CPORT, SRV, 25, ISN + 8, SISN + 1,
+			"EHLO sneaky.example\r\n", 21));
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].outcome, OUTCOME_SMTP);
+	assert_string_equal(s->a[1].helo, "sneaky.example");
 }
 
 static void test_refused_rst_without_ack(void **state)
@@ -249,6 +279,7 @@ static void test_refused_rst_without_ack(void **state)
 
 	syn(t, T0, ISN);
 	feed(t, mk_tcp(T0 + 300, SRV, 25, CLI, CPORT, TCPF_RST, ISN + 99, 0));
+	tracker_advance(t, T0 + TIMEOUT);
 	assert_int_equal(s->n, 1);
 	assert_int_equal(s->a[0].outcome, OUTCOME_REFUSED);
 	assert_int_equal(stats_of(t).unmatched_replies, 0);
@@ -275,20 +306,24 @@ static void test_rejected_icmp(void **state)
 
 	syn(t, T0, ISN);
 	feed(t, mk_icmp(T0 + 50, CLI, CPORT, SRV, 25, ISN));
-	assert_int_equal(s->n, 1);
-	assert_int_equal(s->a[0].outcome, OUTCOME_REJECTED);
-	assert_true(s->a[0].replied);
-	assert_int_equal(s->a[0].last_us, T0 + 50);
+	assert_int_equal(s->n, 0);
 	assert_int_equal(stats_of(t).unmatched_icmp, 0);
 	/* the client retries, the firewall answers again: one attempt, and
 	 * the repeated unreachable is neither news nor unmatched */
 	syn(t, T0 + SEC, ISN);
 	feed(t, mk_icmp(T0 + SEC + 50, CLI, CPORT, SRV, 25, ISN));
-	assert_int_equal(s->n, 1);
 	assert_int_equal(stats_of(t).retransmits, 1);
 	assert_int_equal(stats_of(t).unmatched_icmp, 0);
 	/* but one with the wrong seq still is */
 	feed(t, mk_icmp(T0 + SEC + 60, CLI, CPORT, SRV, 25, ISN + 1));
+	assert_int_equal(stats_of(t).unmatched_icmp, 1);
+	tracker_advance(t, T0 + TIMEOUT);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_REJECTED);
+	assert_true(s->a[0].replied);
+	assert_int_equal(s->a[0].last_us, T0 + SEC + 50);
+	/* lingering now: a further repeat is still not news */
+	feed(t, mk_icmp(T0 + TIMEOUT + 10, CLI, CPORT, SRV, 25, ISN));
 	assert_int_equal(stats_of(t).unmatched_icmp, 1);
 }
 
@@ -562,13 +597,17 @@ static void test_retransmit_after_finish_lingers(void **state)
 	assert_int_equal(stats_of(t).retransmits, 3);
 	assert_int_equal(stats_of(t).open, 0);
 
-	/* a refused attempt lingers too */
+	/* a refused attempt merges retransmits while open and lingering */
 	feed(t, mk_tcp(T0 + 101 * SEC, CLI, CPORT + 1, SRV, 25, TCPF_SYN, ISN, 0));
 	feed(t, mk_tcp(T0 + 101 * SEC, SRV, 25, CLI, CPORT + 1, TCPF_RST | TCPF_ACK, 0, ISN + 1));
 	feed(t, mk_tcp(T0 + 102 * SEC, CLI, CPORT + 1, SRV, 25, TCPF_SYN, ISN, 0));
+	tracker_advance(t, T0 + 101 * SEC + TIMEOUT);
+	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].outcome, OUTCOME_REFUSED);
+	feed(t, mk_tcp(T0 + 110 * SEC, CLI, CPORT + 1, SRV, 25, TCPF_SYN, ISN, 0));
 	assert_int_equal(s->n, 2);
 	assert_int_equal(stats_of(t).attempts, 2);
-	assert_int_equal(stats_of(t).retransmits, 4);
+	assert_int_equal(stats_of(t).retransmits, 5);
 
 	/* after the linger time the same SYN is a new attempt */
 	syn(t, T0 + TIMEOUT + LINGER, ISN);
@@ -592,12 +631,12 @@ static void test_new_isn_new_attempt(void **state)
 	assert_int_equal(stats_of(t).open, 1);
 	assert_int_equal(stats_of(t).retransmits, 0);
 
-	/* a new ISN on a lingering entry starts a new attempt too */
+	/* a new ISN ends a refused attempt (still open) and starts another */
 	feed(t, mk_tcp(T0 + SEC + 1, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 12346));
-	assert_int_equal(s->n, 2);
-	assert_int_equal(s->a[1].outcome, OUTCOME_REFUSED);
+	assert_int_equal(s->n, 1);
 	syn(t, T0 + 2 * SEC, ISN + 99999);
 	assert_int_equal(s->n, 2);
+	assert_int_equal(s->a[1].outcome, OUTCOME_REFUSED);
 	assert_int_equal(stats_of(t).attempts, 3);
 	tracker_advance(t, T0 + 2 * SEC + TIMEOUT);
 	assert_int_equal(s->n, 3);
@@ -672,15 +711,15 @@ static void test_lingering_dropped_first(void **state)
 	struct sink *s = fx_sink(state);
 
 	syn_from(t, T0, 1);
-	feed(t, mk_tcp(T0 + 1, SRV, 25, CLI, 1, TCPF_RST, 0, 0)); /* 1 lingers */
-	syn_from(t, T0 + 2, 2);
-	syn_from(t, T0 + 3, 3);
-	syn_from(t, T0 + 4, 4); /* full: the lingering 1 goes, silently */
+	tracker_advance(t, T0 + TIMEOUT); /* 1 is reported and lingers */
+	syn_from(t, T0 + TIMEOUT + 2, 2);
+	syn_from(t, T0 + TIMEOUT + 3, 3);
+	syn_from(t, T0 + TIMEOUT + 4, 4); /* full: the lingering 1 goes, silently */
 	assert_int_equal(s->n, 1);
 	assert_int_equal(stats_of(t).evictions, 0);
 	assert_int_equal(stats_of(t).open, 3);
 	/* 1 is forgotten: its SYN is a new attempt, and pushes out 2 */
-	syn_from(t, T0 + 5, 1);
+	syn_from(t, T0 + TIMEOUT + 5, 1);
 	assert_int_equal(stats_of(t).attempts, 5);
 	assert_int_equal(stats_of(t).retransmits, 0);
 	assert_int_equal(s->n, 2);
@@ -699,18 +738,20 @@ static void test_finish_pending(void **state)
 	synack(t, T0 + 1, ISN);
 	syn_from(t, T0 + SEC, 2);
 	syn_from(t, T0 + 2 * SEC, 3);
-	feed(t, mk_tcp(T0 + 2 * SEC, SRV, 25, CLI, 3, TCPF_RST, 0, 0)); /* 3 lingers */
+	feed(t, mk_tcp(T0 + 2 * SEC, SRV, 25, CLI, 3, TCPF_RST, 0, 0)); /* 3 refused, open */
 	tracker_advance(t, T0 + TIMEOUT + 500); /* only the first times out */
-	assert_int_equal(s->n, 2);
+	assert_int_equal(s->n, 1);
 	tracker_finish(t);
 	assert_int_equal(s->n, 3);
-	assert_int_equal(s->a[2].sport, 2);
-	assert_true(s->a[2].pending_at_end);
-	assert_false(s->a[2].evicted);
-	assert_int_equal(s->a[2].outcome, OUTCOME_UNANSWERED);
+	assert_int_equal(s->a[1].sport, 2);
+	assert_true(s->a[1].pending_at_end);
+	assert_false(s->a[1].evicted);
+	assert_int_equal(s->a[1].outcome, OUTCOME_UNANSWERED);
+	assert_int_equal(s->a[2].sport, 3);
+	assert_int_equal(s->a[2].outcome, OUTCOME_REFUSED);
 	assert_false(s->a[0].pending_at_end);
 	st = stats_of(t);
-	assert_int_equal(st.pending_at_end, 1);
+	assert_int_equal(st.pending_at_end, 2);
 	assert_int_equal(st.open, 0);
 	/* everything is gone, lingering entries included */
 	syn_from(t, T0 + TIMEOUT + 600, 3);
@@ -719,7 +760,7 @@ static void test_finish_pending(void **state)
 	tracker_finish(t);
 	tracker_finish(t);
 	assert_int_equal(s->n, 4);
-	assert_int_equal(stats_of(t).pending_at_end, 2);
+	assert_int_equal(stats_of(t).pending_at_end, 3);
 }
 
 /* ---- IPv6 ---- */
@@ -746,10 +787,13 @@ static void test_ipv6(void **state)
 	feed(t, mk_tcp(T0 + 4, "0.0.0.7", 50001, "0.0.0.1", 587, TCPF_SYN, 5, 0));
 	assert_int_equal(stats_of(t).attempts, 3);
 	feed(t, mk_icmp(T0 + 5, "::7", 50001, "::1", 587, 5));
-	assert_int_equal(s->n, 2);
+	assert_int_equal(stats_of(t).unmatched_icmp, 0);
+	tracker_advance(t, T0 + 4 + TIMEOUT);
+	assert_int_equal(s->n, 3);
 	assert_int_equal(s->a[1].outcome, OUTCOME_REJECTED);
 	assert_int_equal(s->a[1].src.family, LW_AF_INET6);
-	assert_int_equal(stats_of(t).open, 1);
+	assert_int_equal(s->a[2].outcome, OUTCOME_UNANSWERED);
+	assert_int_equal(s->a[2].src.family, LW_AF_INET);
 }
 
 /* ---- direction ---- */
@@ -793,7 +837,8 @@ static void test_index_after_deletions(void **state)
 		if (rand() % 2)
 			continue;
 		snprintf(ip, sizeof(ip), "10.0.%u.%u", i / 7, i % 7);
-		feed(t, mk_tcp(T0 + N, SRV, 25, ip, (uint16_t)(1000 + i % 3), TCPF_RST, 0, 0));
+		/* client data ends an attempt at once (smtp), so it is removed */
+		feed(t, mk_data(T0 + N, ip, (uint16_t)(1000 + i % 3), SRV, 25, i + 1, 0, "x", 1));
 		removed++;
 	}
 	tracker_advance(t, T0 + N + 10);
@@ -966,6 +1011,7 @@ int main(void)
 	    T(test_smtp_helo),
 	    T(test_smtp_ehlo),
 	    T(test_smtp_without_synack),
+	    T(test_forged_block_does_not_hide_reach),
 	    T(test_smtp_not_helo),
 	    T(test_smtp_wrong_seq_ignored),
 	    T(test_helo_sanitised),
