@@ -4,9 +4,10 @@
 #define LW_BOUNDS_H
 
 /* Capture */
-#define LW_SNAPLEN	  512  /* bytes: link + IP + ext headers + TCP + the first SMTP line */
-#define LW_PCAP_BUFFER_MB 32   /* MiB kernel ring; --buffer-size */
-#define LW_MAX_FILES	  1024 /* capture files named on one command line */
+#define LW_SNAPLEN	    512	 /* bytes: link + IP + ext headers + TCP + the first SMTP line */
+#define LW_PCAP_BUFFER_MB   32	 /* MiB kernel ring; --buffer-size */
+#define LW_PCAP_DELIVERY_MS 50	 /* ms the kernel may hold packets; --delivery-ms, 0 immediate */
+#define LW_MAX_FILES	    1024 /* capture files named on one command line */
 
 /* Decoding */
 #define LW_MAX_VLAN_TAGS     4	/* stacked 802.1Q/802.1ad tags before we call the frame malformed */
@@ -29,22 +30,35 @@
 #define LW_RULES_LINE_MAX 4096 /* bytes in one rules-file line */
 
 /* Daemon and alerts (lockwatchd) */
-#define LW_DAEMON_TICK_US	  1000000ULL	/* 1 s: idle tracker expiry, STATUS=, flood check */
-#define LW_DAEMON_FLUSH_US	  1000000ULL	/* 1 s between store flushes; --flush-interval */
-#define LW_DAEMON_SUMMARY_US	  3600000000ULL /* 1 h between summary alerts; --summary-interval */
-#define LW_DAEMON_BATCH		  512		/* packets per loop turn, so timers and signals
-						 * run even when the interface never goes idle */
-#define LW_WORKER_QUEUE		  256		/* jobs queued for a worker thread (journal,
-						 * store); when full the job is refused, counted */
-#define LW_CONF_LINE_MAX	  4096		/* bytes in one lockwatchd.conf line */
-#define LW_ALERT_DEDUP_WINDOW_US  600000000ULL	/* 10 min: one alert per source and event;
-						 * --dedup-window */
-#define LW_ALERT_DEDUP_SLOTS	  65536		/* (source, event) pairs remembered; the oldest
-						 * of a 4-way set is forgotten first */
-#define LW_ALERT_FLOOD_RATE	  10		/* alerts per second, sustained; --flood-rate */
-#define LW_ALERT_FLOOD_BURST	  100		/* alerts at once before the guard closes;
-						 * --flood-burst */
-#define LW_ALERT_FLOOD_REPORT_US  60000000ULL	/* 1 min: a storm longer than this gets one
-						 * suppressed-count line per minute */
+/* 1 s: idle tracker expiry, STATUS=, flood check */
+#define LW_DAEMON_TICK_US 1000000ULL
+/* 1 s between store flushes; --flush-interval */
+#define LW_DAEMON_FLUSH_US 1000000ULL
+/* 1 h between summary alerts; --summary-interval */
+#define LW_DAEMON_SUMMARY_US 3600000000ULL
+/* packets per loop turn, so timers and signals run even when the interface
+ * never goes idle */
+#define LW_DAEMON_BATCH 512
+/* jobs queued for a worker thread (journal, store); when full the job is
+ * refused, counted */
+#define LW_WORKER_QUEUE 256
+/* bytes in one lockwatchd.conf line */
+#define LW_CONF_LINE_MAX 4096
+/* 10 min: one alert per source and event; --dedup-window */
+#define LW_ALERT_DEDUP_WINDOW_US 600000000ULL
+/* (source, event) pairs remembered; the oldest of a 4-way set is forgotten
+ * first */
+#define LW_ALERT_DEDUP_SLOTS 65536
+/* alerts per second, sustained; --flood-rate */
+#define LW_ALERT_FLOOD_RATE 10
+/* alerts at once before the guard closes; --flood-burst */
+#define LW_ALERT_FLOOD_BURST 100
+/* 1 min: a storm longer than this gets one suppressed-count line per minute */
+#define LW_ALERT_FLOOD_REPORT_US 60000000ULL
+
+/* Report timeline (lockwatch replay/report --timeline); a capture spanning
+ * more hours than a replay holds counts the rest as dropped. */
+#define LW_TIMELINE_MAX_HOURS  17568 /* hours held by a replay: two leap years */
+#define LW_TIMELINE_HOURLY_MAX 72    /* hours: a longer window is drawn per day */
 
 #endif

@@ -36,6 +36,7 @@ enum key_id {
 	K_MAX_ATTEMPTS,
 	K_MAX_SOURCES,
 	K_BUFFER_SIZE,
+	K_DELIVERY_MS,
 	K_COUNT
 };
 
@@ -73,6 +74,8 @@ const struct config_key config_keys[] = {
     [K_MAX_ATTEMPTS] = {"max-attempts", CONFIG_UINT, "N", "open attempts tracked (131072)"},
     [K_MAX_SOURCES] = {"max-sources", CONFIG_UINT, "N", "distinct sources kept (1048576)"},
     [K_BUFFER_SIZE] = {"buffer-size", CONFIG_UINT, "MIB", "kernel capture buffer (32)"},
+    [K_DELIVERY_MS] = {"delivery-ms", CONFIG_UINT, "MS",
+		       "kernel hands packets over at least this often, 0 each at once (50)"},
 };
 const unsigned config_n_keys = K_COUNT;
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) == K_COUNT, "one row per key");
@@ -83,7 +86,7 @@ static const struct key_range ranges[K_COUNT] = {
     [K_DEDUP_WINDOW] = {0, 604800},    [K_FLOOD_RATE] = {1, 1000000},
     [K_FLOOD_BURST] = {0, 1000000},    [K_TIMEOUT] = {1, 3600},
     [K_MAX_ATTEMPTS] = {16, 1u << 26}, [K_MAX_SOURCES] = {16, 1u << 28},
-    [K_BUFFER_SIZE] = {1, 4096},
+    [K_BUFFER_SIZE] = {1, 4096},       [K_DELIVERY_MS] = {0, 1000},
 };
 
 void config_init(struct daemon_config *cfg)
@@ -95,6 +98,7 @@ void config_init(struct daemon_config *cfg)
 	cfg->flood_rate = LW_ALERT_FLOOD_RATE;
 	cfg->flood_burst = LW_ALERT_FLOOD_BURST;
 	cfg->buffer_mb = LW_PCAP_BUFFER_MB;
+	cfg->delivery_ms = LW_PCAP_DELIVERY_MS;
 	pipeline_config_defaults(&cfg->pc);
 }
 
@@ -297,6 +301,9 @@ int config_set(struct daemon_config *cfg, const char *key, const char *value, ch
 		return 0;
 	case K_BUFFER_SIZE:
 		cfg->buffer_mb = (uint32_t)n;
+		return 0;
+	case K_DELIVERY_MS:
+		cfg->delivery_ms = (uint32_t)n;
 		return 0;
 	case K_COUNT:
 		break;

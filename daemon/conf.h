@@ -32,6 +32,7 @@ struct daemon_config {
 	uint64_t dedup_window_us;
 	uint32_t flood_rate, flood_burst;
 	uint32_t buffer_mb;
+	uint32_t delivery_ms; /* 0: immediate mode */
 	struct pipeline_config pc;
 };
 

@@ -254,7 +254,12 @@ static int open_capture(struct daemon *d)
 		    .snaplen = LW_SNAPLEN,
 		    .buffer_mb = (int)cfg->buffer_mb,
 		    .promisc = false,
-		    .immediate = true, /* alerts within moments, not when a block fills */
+		    /* Immediate mode wakes the daemon for every packet: under a SYN
+		     * flood that costs more than the analysis (bench/RESULTS.md,
+		     * "Live capture"). Blocks handed over every delivery_ms keep
+		     * alerts within a fraction of a second at a fraction of the CPU. */
+		    .immediate = cfg->delivery_ms == 0,
+		    .timeout_ms = (int)cfg->delivery_ms,
 		};
 		d->cap = capture_open_live(&lo, ports, n_ports);
 	} else {

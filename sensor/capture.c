@@ -183,6 +183,8 @@ struct capture *capture_open_live(const struct capture_live_opts *o, const uint1
 	pcap_set_buffer_size(p,
 			     (o->buffer_mb > 0 ? o->buffer_mb : LW_PCAP_BUFFER_MB) * 1024 * 1024);
 	pcap_set_immediate_mode(p, o->immediate);
+	if (!o->immediate)
+		pcap_set_timeout(p, o->timeout_ms > 0 ? o->timeout_ms : LW_PCAP_DELIVERY_MS);
 	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
 	int r = pcap_activate(p);
 	if (r < 0) {

@@ -27,6 +27,7 @@ struct capture_live_opts {
 	int buffer_mb;	/* LW_PCAP_BUFFER_MB */
 	bool promisc;	/* off: the mail host's own traffic is what matters */
 	bool immediate; /* deliver packets as they come (low latency alerts) */
+	int timeout_ms; /* otherwise: hand over what arrived at least this often */
 };
 
 struct capture_stats {

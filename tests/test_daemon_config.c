@@ -45,8 +45,10 @@ static void test_good_file(void **state)
 		   "flood-burst = 50\n"
 		   "timeout = 10\n"
 		   "max-attempts = 4096\n"
+		   "delivery-ms = 0\n"
 		   "redis = redis://127.0.0.1:6379/2\n");
 	config_init(&cfg);
+	assert_int_equal(cfg.delivery_ms, 50); /* the default: blocks, not immediate */
 	diag_init(&d);
 	assert_int_equal(config_load_file(&cfg, path, &d), 0);
 	assert_int_equal(d.n, 0);
@@ -61,6 +63,7 @@ static void test_good_file(void **state)
 	assert_int_equal(cfg.flood_burst, 50);
 	assert_int_equal(cfg.pc.timeout_us, 10000000);
 	assert_int_equal(cfg.pc.max_attempts, 4096);
+	assert_int_equal(cfg.delivery_ms, 0);
 	diag_clear(&d);
 	config_release(&cfg);
 	unlink(path);
