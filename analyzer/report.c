@@ -96,7 +96,9 @@ void report_release(struct report *r)
 {
 	free(r->sources);
 	free(r->sensors);
+	free(r->hours);
 	r->sources = NULL;
 	r->sensors = NULL;
-	r->n_sources = r->n_sensors = 0;
+	r->hours = NULL;
+	r->n_sources = r->n_sensors = r->n_hours = 0;
 }

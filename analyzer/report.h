@@ -57,6 +57,11 @@ struct report {
 
 	struct report_sensor *sensors;
 	size_t n_sensors;
+
+	/* per-hour counters, ascending (the timeline); owned, may be NULL */
+	struct hour_counts *hours;
+	size_t n_hours;
+	uint64_t timeline_dropped; /* attempts in hours the table had no room for */
 };
 
 /* Fills sources (sorted, worst first) and totals from an aggregate, and the
@@ -68,6 +73,9 @@ void report_finish(struct report *r);
 void report_release(struct report *r);
 
 void report_print_text(FILE *f, const struct report *r, size_t top);
+/* The same with the whole timeline chart (--timeline) in place of the
+ * short story of the verdict's periods. */
+void report_print_text_timeline(FILE *f, const struct report *r, size_t top);
 void report_print_json(FILE *f, const struct report *r);
 
 /* ISO-8601 UTC with microseconds trimmed to seconds: "2026-11-27T19:28:03Z" */

@@ -4,6 +4,7 @@
 
 #include "analyzer/json.h"
 #include "analyzer/report.h"
+#include "analyzer/timeline.h"
 
 static void kv_time(struct json *j, const char *key, uint64_t us)
 {
@@ -82,6 +83,31 @@ static void print_sensors(struct json *j, const struct report *r)
 	json_array_end(j);
 }
 
+/* "timeline": one object per hour (per day for long windows) with
+ * attempts, the same series the text chart draws. */
+static void print_timeline(struct json *j, const struct report *r)
+{
+	struct timeline t;
+	int rc = timeline_build(r->hours, r->n_hours, &t);
+
+	json_kv_string(j, "timeline_bucket", t.bucket_s >= 86400 ? "day" : "hour");
+	json_key(j, "timeline");
+	json_array_begin(j);
+	for (size_t i = 0; rc == 0 && i < t.n; i++) {
+		const struct timeline_bucket *b = &t.b[i];
+		json_object_begin(j);
+		kv_time(j, "from", b->from_us);
+		json_kv_uint(j, "attempts", b->attempts);
+		json_kv_uint(j, "reached", b->reached);
+		json_kv_string(j, "verdict", verdict_key(b->verdict));
+		json_kv_bool(j, "verdict_changed", b->changed);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_kv_uint(j, "timeline_dropped", r->timeline_dropped);
+	timeline_release(&t);
+}
+
 void report_print_json(FILE *f, const struct report *r)
 {
 	struct json j;
@@ -113,6 +139,7 @@ void report_print_json(FILE *f, const struct report *r)
 		print_source(&j, &r->sources[i]);
 	json_array_end(&j);
 
+	print_timeline(&j, r);
 	print_capture(&j, r);
 	print_sensors(&j, r);
 	json_kv_string(&j, "rules_digest", r->rules_digest);

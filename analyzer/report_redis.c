@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define REPORT_REDIS_ROUND 1000 /* HGETALLs per pipelined round trip */
 
@@ -222,9 +223,16 @@ static int read_sensors(struct store *s, const struct report_query *q, struct re
 
 /* ---- totals from the hourly series ------------------------------------- */
 
+/* Totals and, for the timeline, the hour the hash belongs to. */
+struct series_ctx {
+	struct report *r;
+	struct hour_counts *h; /* NULL: the hour's name did not parse */
+};
+
 static void series_field(void *ud, const char *k, const char *v)
 {
-	struct report *r = ud;
+	struct series_ctx *x = ud;
+	struct report *r = x->r;
 	const char *colon = strchr(k, ':');
 
 	if (!colon)
@@ -233,18 +241,51 @@ static void series_field(void *ud, const char *k, const char *v)
 	if (c < 0)
 		return;
 	struct counts *t = &r->totals[c];
+	struct counts *hc = x->h ? &x->h->c[c] : NULL;
 	const char *f = colon + 1;
 	uint64_t n = to_u64(v);
 	int o;
-	if (!strcmp(f, "attempts"))
+	if (!strcmp(f, "attempts")) {
 		t->attempts += n;
-	else if (!strcmp(f, "replied"))
+		if (hc)
+			hc->attempts += n;
+	} else if (!strcmp(f, "replied")) {
 		t->replied += n;
-	else if (!strcmp(f, "evicted_open")) {
+		if (hc)
+			hc->replied += n;
+	} else if (!strcmp(f, "evicted_open")) {
 		if (c == CLASS_OUTSIDE)
 			r->evicted_open_outside += n;
-	} else if ((o = outcome_of(f)) >= 0)
+		if (x->h)
+			x->h->evicted_open[c] += n;
+	} else if ((o = outcome_of(f)) >= 0) {
 		t->outcome[o] += n;
+		if (hc)
+			hc->outcome[o] += n;
+	}
+}
+
+/* "yyyymmddHH" (UTC) -> hours since the epoch; -1 when it is not one. */
+static int hour_of_name(const char *name, uint32_t *ret)
+{
+	struct tm tm;
+	unsigned y, mo, d, h;
+	char tail;
+
+	if (strlen(name) != 10 || sscanf(name, "%4u%2u%2u%2u%c", &y, &mo, &d, &h, &tail) != 4)
+		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)y - 1900;
+	tm.tm_mon = (int)mo - 1;
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)h;
+	time_t t = timegm(&tm);
+	if (t < 0)
+		return -1;
+	*ret = (uint32_t)(t / 3600);
+	return 0;
 }
 
 static int read_totals(struct store *s, const struct report_query *q, struct report *r)
@@ -257,6 +298,12 @@ static int read_totals(struct store *s, const struct report_query *q, struct rep
 	redisReply *hours = run(s, key, 4, argv);
 	if (!hours)
 		return -1;
+	/* ascending by the hour's start: already the timeline's order */
+	r->hours = calloc(hours->elements ? hours->elements : 1, sizeof(*r->hours));
+	if (!r->hours) {
+		freeReplyObject(hours);
+		return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+	}
 	for (size_t i = 0; i < hours->elements; i++) {
 		char hkey[256];
 		if (q->sensor)
@@ -277,7 +324,15 @@ static int read_totals(struct store *s, const struct report_query *q, struct rep
 			freeReplyObject(hours);
 			return -1;
 		}
-		each_field(h, series_field, r);
+		struct series_ctx x = {.r = r, .h = NULL};
+		uint32_t hour;
+		if (hours->element[i]->type == REDIS_REPLY_STRING &&
+		    hour_of_name(hours->element[i]->str, &hour) == 0 &&
+		    (r->n_hours == 0 || r->hours[r->n_hours - 1].hour < hour)) {
+			x.h = &r->hours[r->n_hours++];
+			x.h->hour = hour;
+		}
+		each_field(h, series_field, &x);
 		freeReplyObject(h);
 	}
 	freeReplyObject(hours);

@@ -7,6 +7,11 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
+
+#include "analyzer/timeline.h"
+
+#define TIMELINE_BAR_WIDTH 40 /* columns of the widest bar: fits 80 with the labels */
 
 static const char *class_title(enum src_class c)
 {
@@ -131,7 +136,131 @@ static void print_capture(FILE *f, const struct report *r)
 	}
 }
 
-void report_print_text(FILE *f, const struct report *r, size_t top)
+/* "2026-11-02 09:00" per hour, "2026-11-02" per day (UTC). */
+static void format_bucket(uint64_t us, uint32_t bucket_s, char *buf, size_t len)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(buf, len, bucket_s >= 86400 ? "%Y-%m-%d" : "%Y-%m-%d %H:00", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+/* The last minute of a bucket, so a period reads inclusive:
+ * "09:00 .. 10:59"; per day the day itself. */
+static void format_bucket_end(uint64_t us, uint32_t bucket_s, char *buf, size_t len)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(buf, len, bucket_s >= 86400 ? "%Y-%m-%d" : "%Y-%m-%d %H:59", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+static const char *bucket_unit(const struct timeline *t)
+{
+	return t->bucket_s >= 86400 ? "day" : "hour";
+}
+
+/* The short story for the default report: one line per period of the same
+ * verdict, the change that opened it marked. */
+static void print_story(FILE *f, const struct timeline *t)
+{
+	char from[32], to[32];
+
+	fprintf(f, "\nTimeline (UTC, per %s; --timeline draws it):\n", bucket_unit(t));
+	for (size_t i = 0; i < t->n;) {
+		size_t j = i + 1;
+		enum verdict v = t->b[i].verdict;
+		uint64_t att = t->b[i].attempts, reached = t->b[i].reached;
+		for (; j < t->n && !t->b[j].changed; j++) {
+			if (v == VERDICT_UNPROVEN)
+				v = t->b[j].verdict;
+			att += t->b[j].attempts;
+			reached += t->b[j].reached;
+		}
+		format_bucket(t->b[i].from_us, t->bucket_s, from, sizeof(from));
+		format_bucket_end(t->b[j - 1].from_us, t->bucket_s, to, sizeof(to));
+		fprintf(f,
+			"  %s .. %-16s  %-13s %7" PRIu64 " outside attempts, %" PRIu64
+			" reached the server",
+			from, to, verdict_title(v), att, reached);
+		if (t->b[i].changed)
+			fprintf(f, "  <- %s", timeline_change_text(t->b[i].verdict));
+		fputc('\n', f);
+		i = j;
+	}
+}
+
+static size_t bar_len(uint64_t n, uint64_t max)
+{
+	if (n == 0 || max == 0)
+		return 0;
+	size_t len = (size_t)((n * TIMELINE_BAR_WIDTH + max / 2) / max);
+	return len ? len : 1; /* one attempt still shows */
+}
+
+/* The chart (--timeline): one line per bucket with attempts, a line for
+ * each stretch without any, so the time axis reads true. */
+static void print_chart(FILE *f, const struct timeline *t)
+{
+	uint64_t max = 0;
+	char from[32];
+
+	for (size_t i = 0; i < t->n; i++)
+		max = t->b[i].attempts > max ? t->b[i].attempts : max;
+	fprintf(f, "\nTimeline (UTC, per %s): outside attempts; # reached the server, = blocked\n",
+		bucket_unit(t));
+	fprintf(f, "  %-16s  %-13s %8s %8s\n", "FROM", "VERDICT", "OUTSIDE", "REACHED");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct timeline_bucket *b = &t->b[i];
+		if (i > 0) {
+			uint64_t gap = (b->from_us - t->b[i - 1].from_us) / 1000000 / t->bucket_s;
+			if (gap > 1)
+				fprintf(f, "  ... %" PRIu64 " %s%s without attempts\n", gap - 1,
+					bucket_unit(t), gap > 2 ? "s" : "");
+		}
+		format_bucket(b->from_us, t->bucket_s, from, sizeof(from));
+		fprintf(f, "  %-16s  %-13s %8" PRIu64 " %8" PRIu64 "  |", from,
+			b->attempts ? verdict_title(b->verdict) : "-", b->attempts, b->reached);
+		size_t all = bar_len(b->attempts, max), hit = bar_len(b->reached, max);
+		hit = hit > all ? all : hit;
+		for (size_t k = 0; k < all; k++)
+			fputc(k < hit ? '#' : '=', f);
+		if (b->changed)
+			fprintf(f, " <- %s", timeline_change_text(b->verdict));
+		fputc('\n', f);
+	}
+}
+
+static void print_timeline(FILE *f, const struct report *r, bool chart)
+{
+	struct timeline t;
+
+	if (r->n_hours == 0) {
+		if (chart)
+			fprintf(f, "\nTimeline: no attempts in the window.\n");
+		return;
+	}
+	if (timeline_build(r->hours, r->n_hours, &t) < 0) {
+		fprintf(f, "\nTimeline: out of memory.\n");
+		return;
+	}
+	if (chart)
+		print_chart(f, &t);
+	else if (t.n > 1)
+		print_story(f, &t);
+	if (r->timeline_dropped)
+		fprintf(f,
+			"  %" PRIu64 " attempt(s) fell in hours beyond the %d the timeline holds "
+			"and are not drawn\n",
+			r->timeline_dropped, LW_TIMELINE_MAX_HOURS);
+	timeline_release(&t);
+}
+
+static void print_text(FILE *f, const struct report *r, size_t top, bool chart)
 {
 	char from[32], to[32];
 
@@ -141,8 +270,19 @@ void report_print_text(FILE *f, const struct report *r, size_t top)
 	fprintf(f, "Window:  %s .. %s (UTC)\n\n", from[0] ? from : "-", to[0] ? to : "-");
 	fprintf(f, "Verdict: %s\n  %s\n\n", verdict_title(r->verdict), r->reason);
 	print_totals(f, r);
+	print_timeline(f, r, chart);
 	print_sources(f, r, top);
 	print_capture(f, r);
 	if (r->rules_digest)
 		fprintf(f, "\nRules digest: %s\n", r->rules_digest);
+}
+
+void report_print_text(FILE *f, const struct report *r, size_t top)
+{
+	print_text(f, r, top, false);
+}
+
+void report_print_text_timeline(FILE *f, const struct report *r, size_t top)
+{
+	print_text(f, r, top, true);
 }

@@ -29,6 +29,7 @@ static const char replay_usage[] =
     "\n"
     "  -r, --rules FILE        rules file (default " DEFAULT_RULES ")\n"
     "  -j, --json              print the report as one JSON object\n"
+    "      --timeline          chart outside attempts per hour (per day past 3 days)\n"
     "      --top N             sources listed in the text report (default 20)\n"
     "      --timeout SECONDS   handshake timeout in packet time (default 5)\n"
     "      --max-attempts N    open attempts tracked at once (default 131072)\n"
@@ -52,7 +53,7 @@ static const char replay_usage[] =
 
 struct replay_opts {
 	const char *rules;
-	bool json;
+	bool json, timeline;
 	size_t top;
 	struct pipeline_config pc;
 	struct redis_opts ro;
@@ -72,7 +73,8 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 		OPT_SENSOR_NAME,
 		OPT_RETENTION,
 		OPT_MAX_PENDING,
-		OPT_FLUSH
+		OPT_FLUSH,
+		OPT_TIMELINE
 	};
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
@@ -88,6 +90,7 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	    {"redis-retention", required_argument, NULL, OPT_RETENTION},
 	    {"redis-max-pending", required_argument, NULL, OPT_MAX_PENDING},
 	    {"flush-interval", required_argument, NULL, OPT_FLUSH},
+	    {"timeline", no_argument, NULL, OPT_TIMELINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -96,6 +99,7 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 
 	o->rules = DEFAULT_RULES;
 	o->json = false;
+	o->timeline = false;
 	o->top = LW_REPORT_SOURCES_DEFAULT;
 	pipeline_config_defaults(&o->pc);
 	redis_opts_defaults(&o->ro);
@@ -151,6 +155,9 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 			if (parse_uint_flag("--redis-max-pending", optarg, 1, 1u << 28, &v) < 0)
 				return -1;
 			o->ro.max_pending = (uint32_t)v;
+			break;
+		case OPT_TIMELINE:
+			o->timeline = true;
 			break;
 		case OPT_FLUSH:
 			if (parse_uint_flag("--flush-interval", optarg, 0, 86400, &v) < 0)
@@ -321,7 +328,8 @@ int cmd_replay(int argc, char **argv)
 	if (!rules)
 		return rc;
 	struct pipeline *p = pipeline_new(&o.pc, rules);
-	if (!p) {
+	if (!p || pipeline_keep_hours(p) < 0) {
+		pipeline_free(p);
 		lw_error("replay: out of memory");
 		return LW_EXIT_SOFTWARE;
 	}
@@ -379,6 +387,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (o.json)
 		report_print_json(stdout, &rep);
+	else if (o.timeline)
+		report_print_text_timeline(stdout, &rep, o.top);
 	else
 		report_print_text(stdout, &rep, o.top);
 	fflush(stdout);

@@ -31,6 +31,7 @@ static const char report_usage[] =
     "                                 default: everything Redis retains\n"
     "      --sensor NAME              one sensor's view (default: all merged)\n"
     "  -j, --json                     print the report as one JSON object\n"
+    "      --timeline                 chart outside attempts per hour (per day past 3 days)\n"
     "      --top N                    sources listed in the text report (default 20)\n"
     "  -h, --help                     this text\n"
     "\n"
@@ -41,7 +42,7 @@ struct report_opts {
 	struct redis_opts ro;
 	const char *sensor;
 	uint64_t since_s;
-	bool json;
+	bool json, timeline;
 	size_t top;
 };
 
@@ -84,7 +85,15 @@ static int parse_duration(const char *text, uint64_t *ret_s)
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { OPT_REDIS = 256, OPT_PWFILE, OPT_PREFIX, OPT_SINCE, OPT_SENSOR, OPT_TOP };
+	enum {
+		OPT_REDIS = 256,
+		OPT_PWFILE,
+		OPT_PREFIX,
+		OPT_SINCE,
+		OPT_SENSOR,
+		OPT_TOP,
+		OPT_TIMELINE
+	};
 	static const struct option longopts[] = {
 	    {"redis", required_argument, NULL, OPT_REDIS},
 	    {"redis-password-file", required_argument, NULL, OPT_PWFILE},
@@ -93,6 +102,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	    {"sensor", required_argument, NULL, OPT_SENSOR},
 	    {"json", no_argument, NULL, 'j'},
 	    {"top", required_argument, NULL, OPT_TOP},
+	    {"timeline", no_argument, NULL, OPT_TIMELINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -129,6 +139,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case OPT_TIMELINE:
+			o->timeline = true;
 			break;
 		case OPT_TOP:
 			if (parse_uint_flag("--top", optarg, 0, 1000000000, &v) < 0)
@@ -201,6 +214,8 @@ int cmd_report(int argc, char **argv)
 		lw_error("report: no sensor '%s' in Redis (prefix '%s')", o.sensor, o.ro.prefix);
 	if (o.json)
 		report_print_json(stdout, &rep);
+	else if (o.timeline)
+		report_print_text_timeline(stdout, &rep, o.top);
 	else
 		report_print_text(stdout, &rep, o.top);
 	fflush(stdout);

@@ -13,6 +13,8 @@ static const struct cmd_entry commands[] = {
      "check rules, look addresses up, export firewall rules", cmd_rules},
     {"report", "report [--redis URL] [--since DURATION] [--sensor NAME] [--json]",
      "judge the lockdown from what the sensors stored in Redis", cmd_report},
+    {"doctor", "doctor [-i IFACE] [-r RULES] [--redis URL] ...",
+     "check what a verdict depends on before trusting it", cmd_doctor},
 };
 
 static void usage(FILE *f)

@@ -27,6 +27,8 @@ static void on_attempt(const struct attempt *a, void *userdata)
 	}
 	rules_classify(p->rules, &a->src, &ref);
 	aggregate_add(p->agg, a, &ref);
+	if (p->hours)
+		hour_table_add(p->hours, a, ref.cls);
 	if (p->on_attempt)
 		p->on_attempt(a, &ref, p->on_attempt_data);
 }
@@ -61,8 +63,16 @@ void pipeline_free(struct pipeline *p)
 		return;
 	tracker_free(p->tracker);
 	aggregate_free(p->agg);
+	hour_table_free(p->hours);
 	rules_free(p->rules);
 	free(p);
+}
+
+int pipeline_keep_hours(struct pipeline *p)
+{
+	if (!p->hours)
+		p->hours = hour_table_new();
+	return p->hours ? 0 : -1;
 }
 
 void pipeline_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *data, void *userdata)
@@ -111,6 +121,12 @@ int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct r
 		r->malformed[r->n_malformed].name = decode_result_name((enum decode_result)i);
 		r->malformed[r->n_malformed].n = p->decoded[i];
 		r->n_malformed++;
+	}
+	if (p->hours) {
+		free(r->hours);
+		if (hour_table_export(p->hours, &r->hours, &r->n_hours) < 0)
+			return -1;
+		r->timeline_dropped = p->hours->dropped;
 	}
 	return report_from_aggregate(r, p->agg);
 }

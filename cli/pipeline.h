@@ -9,6 +9,7 @@
 #include "analyzer/aggregate.h"
 #include "analyzer/report.h"
 #include "analyzer/rules.h"
+#include "analyzer/timeline.h"
 #include "sensor/attempt.h"
 #include "sensor/capture.h"
 #include "sensor/decode.h"
@@ -33,12 +34,16 @@ struct pipeline {
 	uint64_t decoded[DECODE_RESULT_COUNT];
 	pipeline_attempt_fn on_attempt;
 	void *on_attempt_data;
+	struct hour_table *hours; /* per-hour counts for the timeline; NULL: not kept */
 };
 
 void pipeline_config_defaults(struct pipeline_config *cfg);
 /* Takes ownership of rules, also on failure. NULL when out of memory. */
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct rules *rules);
 void pipeline_free(struct pipeline *p);
+/* Keeps per-hour counts from now on, for the report's timeline (replay; the
+ * daemon's hours are the store's series). Returns 0 or -1 (memory). */
+int pipeline_keep_hours(struct pipeline *p);
 
 /* A capture_packet_fn: userdata is the pipeline. */
 void pipeline_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *data,
