@@ -54,6 +54,7 @@ void report_finish(struct report *r)
 		if (r->sensors[i].lost)
 			in.sensor_gaps++;
 	in.evicted_open_outside = r->evicted_open_outside;
+	in.reach_by_sources_only = r->totals_whole_hours;
 	r->verdict = verdict_decide(&in, r->reason, sizeof(r->reason));
 }
 

@@ -52,7 +52,11 @@ struct report {
 	unsigned n_malformed;
 	uint64_t unmatched_replies, unmatched_icmp, pending_at_end, sources_dropped;
 	uint64_t evicted_open_outside; /* outside attempts evicted before any reply */
-	unsigned input_errors;	       /* files cut short or unreadable mid-way */
+	/* The window starts inside an hour whose totals (hourly series) also
+	 * hold what came before it: reaches are then judged by each source's
+	 * own last-reached time, which is exact. */
+	bool totals_whole_hours;
+	unsigned input_errors; /* files cut short or unreadable mid-way */
 	const char *rules_digest;
 
 	struct report_sensor *sensors;

@@ -414,7 +414,8 @@ static int add_source(struct report *r, struct report_strings *st, const struct 
 	x.d.cls = (enum src_class)x.cls;
 	x.d.label = keep(st, x.label);
 	x.d.helo = keep(st, x.helo);
-	x.d.reached = x.reached_us != 0;
+	/* reached in the window, not at some time in the source's history */
+	x.d.reached = x.reached_us != 0 && x.reached_us >= q->since_us;
 	for (int o = OUTCOME_COUNT - 1; o >= 0; o--)
 		if (x.d.c.outcome[o]) {
 			x.d.best = (uint8_t)o;
@@ -471,6 +472,7 @@ static int read_sources(struct store *s, const struct report_query *q, struct re
 	r->sources_total = r->n_sources;
 	if (q->since_us && r->from_us && r->from_us < q->since_us)
 		r->from_us = q->since_us;
+	r->totals_whole_hours = q->since_us % 3600000000ULL != 0;
 	return rc;
 }
 

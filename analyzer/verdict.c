@@ -56,7 +56,8 @@ enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t
 	for (int c = 0; c < CLASS_COUNT; c++)
 		answered += in->totals[c].replied;
 
-	if (in->reached_outside_sources > 0 || counts_reached(out) > 0) {
+	if (in->reached_outside_sources > 0 ||
+	    (!in->reach_by_sources_only && counts_reached(out) > 0)) {
 		snprintf(reason, len,
 			 "%" PRIu64 " outside source(s) reached the server on the watched port "
 			 "(%" PRIu64 " attempt(s) answered with SYN-ACK, %" PRIu64
@@ -102,6 +103,14 @@ enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t
 			 "their outcome was known; raise --max-attempts.",
 			 in->evicted_open_outside);
 		return VERDICT_INCONCLUSIVE;
+	}
+	if (in->reach_by_sources_only) {
+		snprintf(reason, len,
+			 "No outside source reached the server in the window (each source's last "
+			 "reach is before it); the totals count whole hours, %" PRIu64
+			 " outside attempt(s) from %" PRIu64 " source(s).",
+			 out->attempts, out->sources);
+		return VERDICT_EFFECTIVE;
 	}
 	snprintf(reason, len,
 		 "All %" PRIu64 " outside attempt(s) from %" PRIu64

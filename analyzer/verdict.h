@@ -3,6 +3,7 @@
 #ifndef LW_VERDICT_H
 #define LW_VERDICT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,8 @@ struct verdict_input {
 	uint64_t kernel_drops;		  /* capture lost packets */
 	uint64_t sensor_gaps;		  /* stretches a sensor did not cover */
 	uint64_t evicted_open_outside;	  /* outside attempts evicted before any reply */
+	bool reach_by_sources_only;	  /* totals span more than the window (whole
+					   * hours): judge reaches by the sources */
 };
 
 /* "effective", "not_effective", "unproven", "inconclusive" (JSON) */

@@ -32,6 +32,14 @@ int cmd_doctor(int argc, char **argv);
 extern const char *lw_progname;
 /* "lockwatch: " + message on stderr. */
 void lw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct option;
+/* getopt_long that prints one clear line itself for an unknown option, a
+ * missing value or an empty one ("lockwatch: CMD: option '--rules' needs a
+ * value"), and then returns LW_GETOPT_ERROR. help names the command's help
+ * ("lockwatch replay --help"). Call with optind = 1 before the first use. */
+#define LW_GETOPT_ERROR (-2)
+int lw_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	      const char *cmd, const char *help);
 /* Parses a whole decimal number in [min, max]; names the flag on failure. */
 int parse_uint_flag(const char *flag, const char *text, unsigned long long min,
 		    unsigned long long max, unsigned long long *ret);

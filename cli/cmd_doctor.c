@@ -113,9 +113,9 @@ static int parse_args(int argc, char **argv, struct doctor_opts *o)
 	o->rules = DEFAULT_RULES;
 	o->seconds = DOCTOR_SECONDS_DEFAULT;
 	redis_opts_defaults(&o->ro);
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:i:h", longopts, NULL)) != -1) {
+	while ((c = lw_getopt(argc, argv, ":r:i:h", longopts, "doctor",
+			      "lockwatch doctor --help")) != -1) {
 		switch (c) {
 		case 'r':
 			o->rules = optarg;
@@ -147,12 +147,7 @@ static int parse_args(int argc, char **argv, struct doctor_opts *o)
 		case 'h':
 			fputs(doctor_usage, stdout);
 			exit(0);
-		case ':':
-			lw_error("doctor: option '%s' needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			lw_error("doctor: unknown option '%s' (see 'lockwatch doctor --help')",
-				 argv[optind - 1]);
+		default: /* lw_getopt said what is wrong */
 			return -1;
 		}
 	}

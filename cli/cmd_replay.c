@@ -104,9 +104,9 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	pipeline_config_defaults(&o->pc);
 	redis_opts_defaults(&o->ro);
 	o->flush_s = REPLAY_FLUSH_S;
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:jh", longopts, NULL)) != -1) {
+	while ((c = lw_getopt(argc, argv, ":r:jh", longopts, "replay",
+			      "lockwatch replay --help")) != -1) {
 		switch (c) {
 		case 'r':
 			o->rules = optarg;
@@ -167,18 +167,19 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 		case 'h':
 			fputs(replay_usage, stdout);
 			exit(0);
-		case ':':
-			lw_error("replay: option '%s' needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			lw_error("replay: unknown option '%s' (see 'lockwatch replay --help')",
-				 argv[optind - 1]);
+		default: /* lw_getopt said what is wrong */
 			return -1;
 		}
 	}
 	if (optind >= argc) {
 		lw_error("replay: no capture file given (see 'lockwatch replay --help')");
 		return -1;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (argv[i][0] == '\0') {
+			lw_error("replay: empty capture file name");
+			return -1;
+		}
 	}
 	return 0;
 }

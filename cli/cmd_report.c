@@ -113,9 +113,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	redis_opts_defaults(&o->ro);
 	o->ro.url = REPORT_REDIS_DEFAULT;
 	o->top = LW_REPORT_SOURCES_DEFAULT;
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+	while ((c = lw_getopt(argc, argv, ":jh", longopts, "report", "lockwatch report --help")) !=
+	       -1) {
 		switch (c) {
 		case OPT_REDIS:
 			o->ro.url = optarg;
@@ -151,12 +151,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case 'h':
 			fputs(report_usage, stdout);
 			exit(0);
-		case ':':
-			lw_error("report: option '%s' needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			lw_error("report: unknown option '%s' (see 'lockwatch report --help')",
-				 argv[optind - 1]);
+		default: /* lw_getopt said what is wrong */
 			return -1;
 		}
 	}

@@ -17,20 +17,20 @@
 #define DEFAULT_RULES SYSCONFDIR "/lockwatch/lockwatch.rules"
 
 static const char rules_usage[] =
-	"usage: lockwatch rules check FILE\n"
-	"       lockwatch rules lookup [-r FILE] ADDR...\n"
-	"       lockwatch rules dump [-r FILE]\n"
-	"       lockwatch rules export --format nft|iptables|ip6tables [--action drop|reject]"
-	" [-r FILE]\n"
-	"       lockwatch rules update --spf NAME [--resolver ADDR[:PORT]] -o FILE\n"
-	"\n"
-	"check   exit 0 when FILE loads (warnings are listed), 65 when it has errors\n"
-	"lookup  the set or exception (and its file:line) each address matches, or 'outside'\n"
-	"dump    the normalised, merged rules in force (itself a valid rules file)\n"
-	"export  firewall rules enforcing the same policy: accept the watched ports from\n"
-	"        the sets in force and the exceptions, drop (or reject) everyone else\n"
-	"update  regenerate a file of sets from SPF netblock records (see 'rules update -h')\n"
-	"-r FILE defaults to " DEFAULT_RULES "\n";
+    "usage: lockwatch rules check FILE\n"
+    "       lockwatch rules lookup [-r FILE] ADDR...\n"
+    "       lockwatch rules dump [-r FILE]\n"
+    "       lockwatch rules export --format nft|iptables|ip6tables [--action drop|reject]"
+    " [-r FILE]\n"
+    "       lockwatch rules update --spf NAME [--resolver ADDR[:PORT]] -o FILE\n"
+    "\n"
+    "check   exit 0 when FILE loads (warnings are listed), 65 when it has errors\n"
+    "lookup  the set or exception (and its file:line) each address matches, or 'outside'\n"
+    "dump    the normalised, merged rules in force (itself a valid rules file)\n"
+    "export  firewall rules enforcing the same policy: accept the watched ports from\n"
+    "        the sets in force and the exceptions, drop (or reject) everyone else\n"
+    "update  regenerate a file of sets from SPF netblock records (see 'rules update -h')\n"
+    "-r FILE defaults to " DEFAULT_RULES "\n";
 
 /* Loads and prints every diagnostic to stderr; NULL on errors. */
 static struct rules *load(const char *path, int *ret_exit, unsigned *ret_warnings)
@@ -68,20 +68,22 @@ struct rules_opts {
 static int parse_opts(int argc, char **argv, struct rules_opts *o)
 {
 	static const struct option longopts[] = {
-		{"rules", required_argument, NULL, 'r'},
-		{"format", required_argument, NULL, 'f'},
-		{"action", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"rules", required_argument, NULL, 'r'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"action", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	o->file = DEFAULT_RULES;
 	o->format = NULL;
 	o->action = "drop";
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:h", longopts, NULL)) != -1) {
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "rules %s", argv[0]);
+	while ((c = lw_getopt(argc, argv, ":r:h", longopts, cmd, "lockwatch rules --help")) != -1) {
 		switch (c) {
 		case 'r':
 			o->file = optarg;
@@ -95,12 +97,7 @@ static int parse_opts(int argc, char **argv, struct rules_opts *o)
 		case 'h':
 			fputs(rules_usage, stdout);
 			exit(0);
-		case ':':
-			lw_error("rules %s: option '%s' needs a value", argv[0], argv[optind - 1]);
-			return -1;
-		default:
-			lw_error("rules %s: unknown option '%s' (see 'lockwatch rules --help')",
-				 argv[0], argv[optind - 1]);
+		default: /* lw_getopt said what is wrong */
 			return -1;
 		}
 	}
@@ -226,7 +223,7 @@ static int rules_export(int argc, char **argv)
 	struct rules *r = load(o.file, &rc, NULL);
 	if (!r)
 		return rc;
-	enum firewall_format fmt = !strcmp(o.format, "nft")	     ? FIREWALL_NFT
+	enum firewall_format fmt = !strcmp(o.format, "nft")	   ? FIREWALL_NFT
 				   : !strcmp(o.format, "iptables") ? FIREWALL_IPTABLES
 								   : FIREWALL_IP6TABLES;
 	firewall_export(r, o.file, fmt, !strcmp(o.action, "reject"), stdout);
@@ -235,11 +232,11 @@ static int rules_export(int argc, char **argv)
 }
 
 static const struct cmd_entry subcommands[] = {
-	{"check", "check FILE", "", rules_check},
-	{"lookup", "lookup [-r FILE] ADDR...", "", rules_lookup},
-	{"dump", "dump [-r FILE]", "", rules_dump_cmd},
-	{"export", "export --format F", "", rules_export},
-	{"update", "update --spf NAME -o FILE", "", cmd_rules_update},
+    {"check", "check FILE", "", rules_check},
+    {"lookup", "lookup [-r FILE] ADDR...", "", rules_lookup},
+    {"dump", "dump [-r FILE]", "", rules_dump_cmd},
+    {"export", "export --format F", "", rules_export},
+    {"update", "update --spf NAME -o FILE", "", cmd_rules_update},
 };
 
 int cmd_rules(int argc, char **argv)

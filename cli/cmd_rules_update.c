@@ -410,9 +410,9 @@ static int parse_update_opts(int argc, char **argv, struct update_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout = UPDATE_TIMEOUT_DEFAULT;
 	o->tries = UPDATE_TRIES_DEFAULT;
-	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+	while ((c = lw_getopt(argc, argv, ":o:h", longopts, "rules update",
+			      "lockwatch rules update --help")) != -1) {
 		switch (c) {
 		case 's':
 			o->spf = optarg;
@@ -435,13 +435,7 @@ static int parse_update_opts(int argc, char **argv, struct update_opts *o)
 		case 'h':
 			fputs(update_usage, stdout);
 			exit(0);
-		case ':':
-			lw_error("rules update: option '%s' needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			lw_error("rules update: unknown option '%s' (see 'lockwatch rules update "
-				 "--help')",
-				 argv[optind - 1]);
+		default: /* lw_getopt said what is wrong */
 			return -1;
 		}
 	}

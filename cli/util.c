@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cmd.h"
 
@@ -42,4 +44,46 @@ int parse_uint_flag(const char *flag, const char *text, unsigned long long min,
 	}
 	*ret = v;
 	return 0;
+}
+
+/* The option getopt_long just refused, as the user wrote it. An unknown
+ * short option inside a bundle ("-xj") leaves optind on the bundle, so
+ * argv[optind - 1] would be the word before it: name it from optopt. */
+static const char *refused_name(char **argv, const char *shortopts, char *buf, size_t len)
+{
+	if (optopt > 0 && optopt < 128 && optopt != ':' && !strchr(shortopts, optopt)) {
+		snprintf(buf, len, "-%c", optopt);
+		return buf;
+	}
+	return argv[optind - 1];
+}
+
+int lw_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	      const char *cmd, const char *help)
+{
+	char buf[8], name[64];
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	switch (c) {
+	case -1:
+		return -1;
+	case ':':
+		lw_error("%s: option '%s' needs a value", cmd, argv[optind - 1]);
+		return LW_GETOPT_ERROR;
+	case '?':
+		lw_error("%s: unknown option '%s' (see '%s')", cmd,
+			 refused_name(argv, shortopts, buf, sizeof(buf)), help);
+		return LW_GETOPT_ERROR;
+	}
+	if (optarg && optarg[0] == '\0') {
+		/* "--rules=" or "-r ''": the word holding the option is the one
+		 * before the empty value, or the value itself cut at '=' */
+		const char *w = argv[optind - 1][0] ? argv[optind - 1] : argv[optind - 2];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(w, "="), w);
+		lw_error("%s: option '%s' needs a value", cmd, name);
+		return LW_GETOPT_ERROR;
+	}
+	return c;
 }

@@ -98,7 +98,7 @@ expect 64 "unknown option '--bogus'" "unknown flag" -- replay --bogus "$TMP/good
 expect 64 "option '--rules' needs a value" "flag without its value" -- replay --rules
 expect 64 "\-\-top: 'abc' is not a number" "non-numeric --top" -- replay -r "$TMP/rules" --top abc "$TMP/good.pcap"
 expect 64 "\-\-timeout: 0 is out of range" "out-of-range --timeout" -- replay -r "$TMP/rules" --timeout 0 "$TMP/good.pcap"
-expect 64 "\-\-max-attempts: missing value" "empty --max-attempts" -- replay -r "$TMP/rules" --max-attempts= "$TMP/good.pcap"
+expect 64 "option '--max-attempts' needs a value" "empty --max-attempts" -- replay -r "$TMP/rules" --max-attempts= "$TMP/good.pcap"
 expect 64 "no capture file given" "no file" -- replay -r "$TMP/rules"
 expect 64 "unknown command 'replya'" "unknown command" -- replya
 expect 66 "$TMP/nope.rules: cannot read rules" "missing rules file" -- replay -r "$TMP/nope.rules" "$TMP/good.pcap"

@@ -172,6 +172,30 @@ static void test_inferred_smtp_is_no_visible_reply(void **state)
 	aggregate_free(ag);
 }
 
+/* A window starting inside an hour: the hourly totals still hold an earlier
+ * breach, the sources' own reach times say whether it was in the window. */
+static void test_window_inside_an_hour(void **state)
+{
+	struct verdict_input in;
+	char reason[512];
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.totals[CLASS_OUTSIDE].attempts = 3;
+	in.totals[CLASS_OUTSIDE].sources = 2;
+	in.totals[CLASS_OUTSIDE].outcome[OUTCOME_SMTP] = 1;
+	in.totals[CLASS_OUTSIDE].outcome[OUTCOME_UNANSWERED] = 2;
+	in.totals[CLASS_ALLOWED].attempts = 2;
+	in.totals[CLASS_ALLOWED].replied = 2;
+	in.totals[CLASS_ALLOWED].outcome[OUTCOME_SMTP] = 2;
+	assert_int_equal(verdict_decide(&in, reason, sizeof(reason)), VERDICT_NOT_EFFECTIVE);
+	in.reach_by_sources_only = true;
+	assert_int_equal(verdict_decide(&in, reason, sizeof(reason)), VERDICT_EFFECTIVE);
+	assert_non_null(strstr(reason, "totals count whole hours"));
+	in.reached_outside_sources = 1;
+	assert_int_equal(verdict_decide(&in, reason, sizeof(reason)), VERDICT_NOT_EFFECTIVE);
+}
+
 static void test_refused_outside_is_its_own_proof(void **state)
 {
 	struct aggregate *ag = aggregate_new(100);
@@ -275,6 +299,7 @@ int main(void)
 	    cmocka_unit_test(test_exception_reaching_is_not_a_breach),
 	    cmocka_unit_test(test_effective_needs_visible_replies),
 	    cmocka_unit_test(test_inferred_smtp_is_no_visible_reply),
+	    cmocka_unit_test(test_window_inside_an_hour),
 	    cmocka_unit_test(test_refused_outside_is_its_own_proof),
 	    cmocka_unit_test(test_unproven_and_drops),
 	    cmocka_unit_test(test_evicted_outside_is_inconclusive),
