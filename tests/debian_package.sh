@@ -23,7 +23,9 @@ need dpkg-buildpackage dh lintian systemd-sysusers journalctl bash
 # --- a clean copy: what git tracks (and new files not ignored), else all
 SRC="$TMP/pkg/lockwatch"
 mkdir -p "$SRC"
-if git -C "$top_srcdir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# (only when top_srcdir is the top of a checkout: distcheck unpacks the
+# dist inside the clone, where git would list nothing of it)
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top_srcdir" && pwd -P)" ]; then
 	(cd "$top_srcdir" && git ls-files -z --cached --others --exclude-standard |
 		xargs -0 cp --parents -t "$SRC") || { not_ok "copy the tree"; exit 1; }
 else
