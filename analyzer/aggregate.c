@@ -1,18 +1,32 @@
-/* In-memory aggregation of attempts per source and per class. */
+/* In-memory aggregation of attempts per source and per class.
+ *
+ * Sources live in one table of max_sources 64-byte records, allocated once
+ * (calloc: pages cost nothing until a source lands on them) and indexed by
+ * open addressing. Under a flood of spoofed sources the table fills; a new
+ * source then takes the place of the oldest outside source that was
+ * blocked at its only attempt, so sources that keep coming back (the top
+ * offenders) and sources that are evidence (reached, exceptions, gateways)
+ * keep exact counts. A HyperLogLog of every outside source gives the
+ * distinct count once the table could no longer hold them all. */
 #include "config.h"
 
 #include "analyzer/aggregate.h"
 
 #include "analyzer/store_batch.h"
 
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#define NO_SOURCE     UINT32_MAX
+#define HLL_REGISTERS (1u << LW_SOURCES_HLL_BITS)
+#define HLL_Q	      (64 - LW_SOURCES_HLL_BITS) /* hash bits left for the rank */
+
 static uint64_t mix64(uint64_t x)
 {
 	/* splitmix64 finaliser: cheap, and every input bit reaches every
-	 * output bit, so spoofed sources spread over the buckets. */
+	 * output bit, so spoofed sources spread over the slots. */
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ULL;
 	x ^= x >> 27;
@@ -21,16 +35,131 @@ static uint64_t mix64(uint64_t x)
 	return x;
 }
 
-static uint32_t addr_bucket(const struct aggregate *ag, const struct lw_addr *a)
+/* Seeded at start, so no one can aim sources at one probe sequence. */
+static uint64_t addr_hash(const struct aggregate *ag, const struct lw_addr *a)
 {
 	uint64_t w0, w1;
 
 	memcpy(&w0, a->bytes, 8);
 	memcpy(&w1, a->bytes + 8, 8);
 	uint64_t h = mix64(ag->seed ^ w0 ^ ((uint64_t)a->family << 56));
-	h = mix64(h ^ w1);
-	return (uint32_t)(h & (ag->n_buckets - 1));
+	return mix64(h ^ w1);
 }
+
+/* ---- HyperLogLog ---------------------------------------------------------
+ * Redis's parameters: MurmurHash64A with Redis's seed, 2^14 registers, the
+ * rank of the first set bit above the index bits, and Ertl's estimator
+ * (Redis 5+). The element is the address's bytes (4 or 16), not its text,
+ * so formatting costs nothing per source; the registers are therefore not
+ * those of the store's sources:<day> key, whose elements are text. */
+
+static uint64_t load_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return le64toh(v);
+}
+
+static uint64_t murmur64a(const uint8_t *key, size_t len)
+{
+	const uint64_t m = 0xc6a4a7935bd1e995ULL;
+	const int r = 47;
+	uint64_t h = 0xadc83b19ULL ^ (len * m);
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t k = load_le(key + i, 8);
+		k *= m;
+		k ^= k >> r;
+		k *= m;
+		h ^= k;
+		h *= m;
+	}
+	if (len & 7) { /* the tail, as Redis's switch builds it */
+		h ^= load_le(key + i, len & 7);
+		h *= m;
+	}
+	h ^= h >> r;
+	h *= m;
+	h ^= h >> r;
+	return h;
+}
+
+static void hll_add(struct aggregate *ag, const struct lw_addr *a)
+{
+	uint64_t h = murmur64a(a->bytes, a->family == LW_AF_INET ? 4 : 16);
+	uint32_t index = (uint32_t)(h & (HLL_REGISTERS - 1));
+	uint64_t rest = (h >> LW_SOURCES_HLL_BITS) | (1ULL << HLL_Q);
+	uint8_t rank = (uint8_t)(__builtin_ctzll(rest) + 1);
+
+	if (rank > ag->hll[index])
+		ag->hll[index] = rank;
+}
+
+/* No libm in the link: Newton's method is plenty for an estimate. */
+static double hll_sqrt(double x)
+{
+	double y = x > 1 ? x : 1;
+
+	if (x <= 0)
+		return 0;
+	for (int i = 0; i < 64; i++) {
+		double n = 0.5 * (y + x / y);
+		if (n == y)
+			break;
+		y = n;
+	}
+	return y;
+}
+
+static double hll_sigma(double x)
+{
+	double y = 1, z = x, prev;
+
+	if (x == 1.)
+		return 1e300; /* every register empty: the estimate is 0 */
+	do {
+		x *= x;
+		prev = z;
+		z += x * y;
+		y += y;
+	} while (prev != z);
+	return z;
+}
+
+static double hll_tau(double x)
+{
+	double y = 1.0, z = 1 - x, prev;
+
+	if (x == 0. || x == 1.)
+		return 0.;
+	do {
+		x = hll_sqrt(x);
+		prev = z;
+		y *= 0.5;
+		z -= (1 - x) * (1 - x) * y;
+	} while (prev != z);
+	return z / 3;
+}
+
+static uint64_t hll_count(const uint8_t *reg)
+{
+	const double m = HLL_REGISTERS;
+	uint32_t histo[HLL_Q + 2] = {0};
+
+	for (uint32_t i = 0; i < HLL_REGISTERS; i++)
+		histo[reg[i]]++;
+	double z = m * hll_tau((m - histo[HLL_Q + 1]) / m);
+	for (int j = HLL_Q; j >= 1; j--) {
+		z += histo[j];
+		z *= 0.5;
+	}
+	z += m * hll_sigma(histo[0] / m);
+	return (uint64_t)(0.721347520444481703680 * m * m / z + 0.5); /* 0.5 / ln 2 */
+}
+
+/* ---- the table ----------------------------------------------------------- */
 
 struct aggregate *aggregate_new(uint32_t max_sources)
 {
@@ -39,12 +168,17 @@ struct aggregate *aggregate_new(uint32_t max_sources)
 	if (!ag || max_sources == 0)
 		goto fail;
 	ag->max_src = max_sources;
-	/* Buckets: next power of two >= max_sources, chains stay short. */
-	ag->n_buckets = 1024;
-	while (ag->n_buckets < max_sources && ag->n_buckets < (1u << 31))
-		ag->n_buckets <<= 1;
-	ag->buckets = calloc(ag->n_buckets, sizeof(*ag->buckets));
-	if (!ag->buckets)
+	/* At most half the slots in use: probe sequences stay short. */
+	ag->slot_bits = 10;
+	while ((1ULL << ag->slot_bits) < 2ULL * max_sources)
+		ag->slot_bits++;
+	ag->slots = calloc(1ULL << ag->slot_bits, sizeof(*ag->slots));
+	ag->src = calloc(max_sources, sizeof(*ag->src));
+	ag->cold_of = calloc(max_sources, sizeof(*ag->cold_of));
+	ag->fifo = calloc(max_sources, sizeof(*ag->fifo));
+	ag->cold = calloc(max_sources / LW_SOURCES_COLD_CHUNK + 1, sizeof(*ag->cold));
+	ag->hll = calloc(HLL_REGISTERS, 1);
+	if (!ag->slots || !ag->src || !ag->cold_of || !ag->fifo || !ag->cold || !ag->hll)
 		goto fail;
 	ag->seed = mix64((uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)ag);
 	return ag;
@@ -57,15 +191,22 @@ void aggregate_free(struct aggregate *ag)
 {
 	if (!ag)
 		return;
-	for (uint32_t i = 0; i < ag->n_src; i++)
-		free(ag->src[i].helo);
+	if (ag->cold)
+		for (uint32_t i = 0; i * LW_SOURCES_COLD_CHUNK < ag->n_cold; i++)
+			free(ag->cold[i]);
 	for (unsigned i = 0; i < ag->n_interned; i++)
 		free(ag->interned[i]);
 	free(ag->interned);
-	free(ag->dirty);
+	free(ag->cold);
+	free(ag->cold_of);
+	free(ag->fifo);
+	free(ag->evicted_filter);
+	free(ag->hll);
+	free(ag->pending_of);
+	free(ag->pending);
 	free(ag->hours);
 	free(ag->src);
-	free(ag->buckets);
+	free(ag->slots);
 	free(ag);
 }
 
@@ -87,49 +228,230 @@ static const char *intern(struct aggregate *ag, const char *s)
 	return n[ag->n_interned++];
 }
 
-const struct source_agg *aggregate_find(const struct aggregate *ag, const struct lw_addr *addr)
+/* The slot holding addr (returns its source), or the empty slot that
+ * ends its probe sequence (returns NO_SOURCE). The tag spares a visit to
+ * the record of every source met on the way. */
+static uint32_t slot_find(const struct aggregate *ag, uint64_t h, const struct lw_addr *addr,
+			  uint32_t *ret_pos)
 {
-	for (uint32_t i = ag->buckets[addr_bucket(ag, addr)]; i; i = ag->src[i - 1].next)
-		if (addr_equal(&ag->src[i - 1].addr, addr))
-			return &ag->src[i - 1];
-	return NULL;
+	uint32_t tag = (uint32_t)(h >> 32), mask = (1u << ag->slot_bits) - 1;
+
+	for (uint32_t i = tag >> (32 - ag->slot_bits);; i = (i + 1) & mask) {
+		uint64_t v = ag->slots[i];
+		if (!v) {
+			*ret_pos = i;
+			return NO_SOURCE;
+		}
+		if ((uint32_t)(v >> 32) == tag &&
+		    addr_equal(&ag->src[(uint32_t)v - 1].addr, addr)) {
+			*ret_pos = i;
+			return (uint32_t)v - 1;
+		}
+	}
 }
 
-static struct source_agg *find_or_add(struct aggregate *ag, const struct lw_addr *addr, bool *added)
+/* Linear probing's deletion by backward shift: no tombstones, so probe
+ * sequences do not grow with the evictions of a long flood. A slot's home
+ * comes from its tag; no record is read. */
+static uint32_t slot_home(const struct aggregate *ag, uint64_t h)
 {
-	uint32_t b = addr_bucket(ag, addr);
+	return (uint32_t)(h >> 32) >> (32 - ag->slot_bits);
+}
 
-	*added = false;
-	for (uint32_t i = ag->buckets[b]; i; i = ag->src[i - 1].next)
-		if (addr_equal(&ag->src[i - 1].addr, addr))
-			return &ag->src[i - 1];
-	if (ag->n_src >= ag->max_src)
-		return NULL;
-	if (ag->n_src == ag->cap_src) {
-		/* Grow geometrically, never past the bound. */
-		uint32_t cap = ag->cap_src ? ag->cap_src * 2 : 256;
-		if (cap > ag->max_src)
-			cap = ag->max_src;
-		struct source_agg *n = realloc(ag->src, (size_t)cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		ag->src = n;
-		ag->cap_src = cap;
+static void slot_delete(struct aggregate *ag, uint64_t h, uint32_t idx)
+{
+	uint32_t bits = ag->slot_bits, mask = (1u << bits) - 1;
+	uint32_t i = slot_home(ag, h);
+
+	while ((uint32_t)ag->slots[i] != idx + 1)
+		i = (i + 1) & mask;
+	for (uint32_t j = i;;) {
+		ag->slots[i] = 0;
+		for (;;) {
+			j = (j + 1) & mask;
+			uint64_t v = ag->slots[j];
+			if (!v)
+				return;
+			uint32_t home = (uint32_t)(v >> 32) >> (32 - bits);
+			if (((j - home) & mask) >= ((j - i) & mask)) {
+				ag->slots[i] = v;
+				i = j;
+				break;
+			}
+		}
 	}
-	struct source_agg *s = &ag->src[ag->n_src];
+}
+
+const struct source_agg *aggregate_find(const struct aggregate *ag, const struct lw_addr *addr)
+{
+	uint32_t pos, idx = slot_find(ag, addr_hash(ag, addr), addr, &pos);
+
+	return idx == NO_SOURCE ? NULL : &ag->src[idx];
+}
+
+static struct source_cold *cold_at(const struct aggregate *ag, uint32_t ci)
+{
+	return &ag->cold[ci / LW_SOURCES_COLD_CHUNK][ci % LW_SOURCES_COLD_CHUNK];
+}
+
+const struct source_cold *aggregate_cold(const struct aggregate *ag, const struct source_agg *s)
+{
+	uint32_t ci = ag->cold_of[s - ag->src];
+
+	return ci ? cold_at(ag, ci - 1) : NULL;
+}
+
+/* The source's cold record, made on first use; NULL when out of memory
+ * (the source is then counted without its HELO and reach time). */
+static struct source_cold *cold_get(struct aggregate *ag, uint32_t idx)
+{
+	uint32_t ci = ag->cold_of[idx];
+
+	if (ci)
+		return cold_at(ag, ci - 1);
+	ci = ag->n_cold;
+	if (ci % LW_SOURCES_COLD_CHUNK == 0) {
+		ag->cold[ci / LW_SOURCES_COLD_CHUNK] =
+		    calloc(LW_SOURCES_COLD_CHUNK, sizeof(struct source_cold));
+		if (!ag->cold[ci / LW_SOURCES_COLD_CHUNK])
+			return NULL;
+	}
+	ag->n_cold++;
+	ag->cold_of[idx] = ci + 1;
+	ag->src[idx].flags |= SRC_F_COLD;
+	return cold_at(ag, ci);
+}
+
+uint64_t aggregate_sources(const struct aggregate *ag, enum src_class cls, bool *ret_estimated)
+{
+	bool est = cls == CLASS_OUTSIDE && ag->outside_inexact;
+
+	if (ret_estimated)
+		*ret_estimated = est;
+	return est ? hll_count(ag->hll) : ag->totals[cls].sources;
+}
+
+/* Only a blocked outside source seen once, with nothing rare about it,
+ * may give way: losing it loses one attempt of a likely spoofed address.
+ * Reached sources are the evidence of a breach and are kept. */
+static bool evictable(const struct source_agg *s)
+{
+	return s->cls == CLASS_OUTSIDE && s->best < OUTCOME_ACCEPTED && !(s->flags & SRC_F_COLD) &&
+	       source_attempts(s) == 1;
+}
+
+/* The oldest evictable source, NO_SOURCE if none. A source in the ring
+ * that has since been seen again can never become evictable: it leaves
+ * the ring for good. Each source enters the ring once per admission, so
+ * the work is constant per admission. */
+static uint32_t fifo_pop_evictable(struct aggregate *ag)
+{
+	while (ag->fifo_n > 0) {
+		uint32_t idx = ag->fifo[ag->fifo_head];
+		if (++ag->fifo_head == ag->max_src)
+			ag->fifo_head = 0;
+		ag->fifo_n--;
+		if (evictable(&ag->src[idx]))
+			return idx;
+	}
+	return NO_SOURCE;
+}
+
+static void fifo_push(struct aggregate *ag, uint32_t idx)
+{
+	uint32_t tail = ag->fifo_head + ag->fifo_n;
+
+	if (tail >= ag->max_src)
+		tail -= ag->max_src;
+	ag->fifo[tail] = idx;
+	ag->fifo_n++;
+}
+
+/* Two bits in one word of the filter: one cache miss per test. */
+static uint64_t filter_bits(uint64_t h, uint32_t *ret_word)
+{
+	*ret_word = (uint32_t)(h >> 12) & (LW_SOURCES_EVICTED_BITS / 64 - 1);
+	return 1ULL << (h & 63) | 1ULL << ((h >> 6) & 63);
+}
+
+/* Gives the victim's record up; what the store still owes for it stays
+ * in its pending entry. Returns -1 when out of memory (nothing done). */
+static int evict(struct aggregate *ag, uint32_t idx)
+{
+	struct source_agg *s = &ag->src[idx];
+	uint64_t h = addr_hash(ag, &s->addr);
+	uint32_t w;
+	uint64_t bits = filter_bits(h, &w);
+
+	if (!ag->evicted_filter) {
+		ag->evicted_filter = calloc(LW_SOURCES_EVICTED_BITS / 64, sizeof(uint64_t));
+		if (!ag->evicted_filter)
+			return -1;
+	}
+	ag->evicted_filter[w] |= bits;
+	slot_delete(ag, h, idx);
+	if (ag->pending_of && ag->pending_of[idx]) {
+		struct source_pending *pe = &ag->pending[ag->pending_of[idx] - 1];
+		pe->rec = PENDING_EVICTED;
+		pe->first_us = s->first_us;
+		pe->last_us = s->last_us;
+		ag->pending_of[idx] = 0;
+	}
+	ag->sources_evicted++;
+	ag->outside_inexact = true;
+	return 0;
+}
+
+/* A record for a source not in the table (pos: the empty slot its lookup
+ * ended on); NO_SOURCE when the table is full of sources to keep. */
+static uint32_t admit(struct aggregate *ag, uint64_t h, const struct lw_addr *addr, uint32_t pos,
+		      enum src_class cls)
+{
+	uint32_t idx, w;
+	uint8_t flags = 0;
+
+	if (ag->n_src < ag->max_src) {
+		idx = ag->n_src++;
+	} else {
+		idx = fifo_pop_evictable(ag);
+		if (idx == NO_SOURCE)
+			return NO_SOURCE;
+		if (evict(ag, idx) < 0) {
+			fifo_push(ag, idx); /* still evictable next time */
+			return NO_SOURCE;
+		}
+		/* the deletion may have shifted the empty slot found */
+		slot_find(ag, h, addr, &pos);
+		uint64_t bits = filter_bits(h, &w);
+		if ((ag->evicted_filter[w] & bits) == bits) {
+			/* Counted from its return on (or, rarely, a false alarm
+			 * of the filter: the flag is never missing). */
+			flags = SRC_F_LOWER_BOUND;
+			ag->sources_readmitted++;
+		}
+	}
+	struct source_agg *s = &ag->src[idx];
 	memset(s, 0, sizeof(*s));
 	s->addr = *addr;
-	s->next = ag->buckets[b];
-	ag->buckets[b] = ++ag->n_src;
-	*added = true;
-	return s;
+	s->cls = (uint8_t)cls;
+	s->flags = flags;
+	ag->slots[pos] = (h >> 32) << 32 | (idx + 1);
+	if (cls == CLASS_OUTSIDE)
+		fifo_push(ag, idx);
+	return idx;
 }
 
 void aggregate_track_changes(struct aggregate *ag)
 {
-	/* what was counted before is in no batch: the dirty flags restart */
-	for (uint32_t i = 0; i < ag->n_src; i++)
-		ag->src[i].dirty = false;
+	/* what was counted before is in no batch: pending restarts */
+	if (!ag->pending_of)
+		ag->pending_of = calloc(ag->max_src, sizeof(*ag->pending_of));
+	else
+		for (uint32_t i = 0; i < ag->n_pending; i++)
+			if (ag->pending[i].rec != PENDING_EVICTED)
+				ag->pending_of[ag->pending[i].rec] = 0;
+	ag->n_pending = 0;
+	ag->pending_lost = 0;
 	ag->track = true;
 }
 
@@ -172,22 +494,60 @@ static void track_hour(struct aggregate *ag, const struct attempt *a, enum src_c
 		h->evicted_open[cls]++;
 }
 
-static void track(struct aggregate *ag, struct source_agg *s, const struct attempt *a,
-		  enum outcome o)
+static void src_counts_one(struct src_counts *c, enum outcome o, bool replied)
 {
-	if (!s->dirty) {
-		if (ag->n_dirty == ag->cap_dirty) {
-			uint32_t cap = ag->cap_dirty ? ag->cap_dirty * 2 : 256;
-			uint32_t *n = realloc(ag->dirty, (size_t)cap * sizeof(*n));
-			if (!n)
-				return; /* stays clean: counted in memory, not in Redis */
-			ag->dirty = n;
-			ag->cap_dirty = cap;
+	/* saturate rather than wrap: a count that stops is still a lower bound */
+	if (c->outcome[o] != UINT32_MAX)
+		c->outcome[o]++;
+	if (replied && c->replied != UINT32_MAX)
+		c->replied++;
+}
+
+/* The pending entries are sized by the sources changed in one interval,
+ * up to max_sources; past that (a flood with a long flush interval) the
+ * per-source change is counted as lost, the totals and hours are not. */
+static void track(struct aggregate *ag, uint32_t idx, const struct attempt *a, enum outcome o,
+		  bool newest)
+{
+	uint32_t p = ag->pending_of ? ag->pending_of[idx] : 0;
+	struct source_pending *pe;
+
+	if (!p) {
+		if (!ag->pending_of) {
+			ag->pending_lost++;
+			return;
 		}
-		ag->dirty[ag->n_dirty++] = (uint32_t)(s - ag->src);
-		s->dirty = true;
+		if (ag->n_pending == ag->cap_pending) {
+			uint32_t cap = ag->cap_pending ? ag->cap_pending * 2 : 256;
+			if (cap > ag->max_src)
+				cap = ag->max_src;
+			struct source_pending *n =
+			    cap > ag->cap_pending ? realloc(ag->pending, (size_t)cap * sizeof(*n))
+						  : NULL;
+			if (!n) {
+				ag->pending_lost++;
+				return;
+			}
+			ag->pending = n;
+			ag->cap_pending = cap;
+		}
+		const struct source_agg *s = &ag->src[idx];
+		const struct source_cold *c = aggregate_cold(ag, s);
+		pe = &ag->pending[ag->n_pending++];
+		memset(pe, 0, sizeof(*pe));
+		pe->rec = idx;
+		pe->cls = s->cls;
+		pe->addr = s->addr;
+		pe->label = c ? c->label : NULL;
+		ag->pending_of[idx] = ag->n_pending;
+	} else {
+		pe = &ag->pending[p - 1];
 	}
-	counts_one(&s->d, o, a->replied);
+	src_counts_one(&pe->d, o, a->replied);
+	if (newest) {
+		pe->last_dst = a->dst;
+		pe->last_dport = a->dport;
+	}
 }
 
 struct store_batch *aggregate_take_batch(struct aggregate *ag)
@@ -196,18 +556,25 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 
 	if (!b)
 		return NULL;
-	for (uint32_t i = 0; i < ag->n_dirty; i++) {
-		const struct source_agg *s = &ag->src[ag->dirty[i]];
-		struct batch_source *d = store_batch_add_source(b, &s->addr, s->label, s->helo);
+	for (uint32_t i = 0; i < ag->n_pending; i++) {
+		const struct source_pending *pe = &ag->pending[i];
+		const struct source_agg *s = pe->rec != PENDING_EVICTED ? &ag->src[pe->rec] : NULL;
+		const struct source_cold *c = s ? aggregate_cold(ag, s) : NULL;
+		struct batch_source *d = store_batch_add_source(
+		    b, &pe->addr, c ? c->label : pe->label, c && c->helo[0] ? c->helo : NULL);
 		if (!d)
 			goto fail;
-		d->cls = s->cls;
-		d->last_dst = s->last_dst;
-		d->last_dport = s->last_dport;
-		d->first_us = s->first_us;
-		d->last_us = s->last_us;
-		d->reached_us = s->reached_us;
-		d->c = s->d;
+		d->cls = pe->cls;
+		d->last_dst = pe->last_dst;
+		d->last_dport = pe->last_dport;
+		d->first_us = s ? s->first_us : pe->first_us;
+		d->last_us = s ? s->last_us : pe->last_us;
+		d->reached_us = c ? c->reached_us : 0;
+		for (int o = 0; o < OUTCOME_COUNT; o++) {
+			d->c.outcome[o] = pe->d.outcome[o];
+			d->c.attempts += pe->d.outcome[o];
+		}
+		d->c.replied = pe->d.replied;
 	}
 	for (uint32_t i = 0; i < ag->n_hours; i++) {
 		struct hour_counts *h = store_batch_hour(b, ag->hours[i].hour);
@@ -215,13 +582,13 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 			goto fail;
 		*h = ag->hours[i];
 	}
+	b->lost += ag->pending_lost;
 	/* Only now that nothing can fail: start the next interval. */
-	for (uint32_t i = 0; i < ag->n_dirty; i++) {
-		struct source_agg *s = &ag->src[ag->dirty[i]];
-		memset(&s->d, 0, sizeof(s->d));
-		s->dirty = false;
-	}
-	ag->n_dirty = 0;
+	for (uint32_t i = 0; i < ag->n_pending; i++)
+		if (ag->pending[i].rec != PENDING_EVICTED)
+			ag->pending_of[ag->pending[i].rec] = 0;
+	ag->n_pending = 0;
+	ag->pending_lost = 0;
 	ag->n_hours = 0;
 	return b;
 fail:
@@ -234,7 +601,6 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 	enum src_class cls = ref->cls;
 	enum outcome o = (enum outcome)a->outcome;
 	struct counts *t = &ag->totals[cls];
-	bool added;
 
 	if (o >= OUTCOME_COUNT)
 		o = OUTCOME_UNANSWERED;
@@ -252,40 +618,47 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 
 	if (ag->track)
 		track_hour(ag, a, cls, o);
-	struct source_agg *s = find_or_add(ag, &a->src, &added);
-	if (!s) {
-		ag->sources_dropped++;
-		return;
-	}
-	if (added) {
+	uint64_t h = addr_hash(ag, &a->src);
+	uint32_t pos, idx = slot_find(ag, h, &a->src, &pos);
+	if (idx == NO_SOURCE) {
+		if (cls == CLASS_OUTSIDE)
+			hll_add(ag, &a->src);
+		idx = admit(ag, h, &a->src, pos, cls);
+		if (idx == NO_SOURCE) {
+			ag->sources_dropped++;
+			if (cls == CLASS_OUTSIDE)
+				ag->outside_inexact = true;
+			return;
+		}
 		t->sources++;
-		s->cls = (uint8_t)cls;
-		s->first_us = a->first_us;
-		s->label = intern(ag, cls == CLASS_EXCEPTION ? ref->label : ref->set);
+		ag->src[idx].first_us = a->first_us;
+		const char *label = intern(ag, cls == CLASS_EXCEPTION ? ref->label : ref->set);
+		if (label) {
+			struct source_cold *c = cold_get(ag, idx);
+			if (c)
+				c->label = label;
+		}
 	}
-	if (ag->track)
-		track(ag, s, a, o);
-	else
-		s->dirty = true;
-	s->c.attempts++;
-	s->c.outcome[o]++;
-	s->c.replied += a->replied;
+	struct source_agg *s = &ag->src[idx];
+	bool newest = a->last_us >= s->last_us;
+
+	src_counts_one(&s->c, o, a->replied);
 	if (o > s->best)
 		s->best = (uint8_t)o;
 	if (a->first_us < s->first_us)
 		s->first_us = a->first_us;
-	if (a->last_us >= s->last_us) {
+	if (newest)
 		s->last_us = a->last_us;
-		s->last_dst = a->dst;
-		s->last_dport = a->dport;
-	}
-	if (outcome_reached(o) && a->last_us >= s->reached_us)
-		s->reached_us = a->last_us;
-	if (a->helo[0]) {
-		char *h = strdup(a->helo);
-		if (h) {
-			free(s->helo);
-			s->helo = h;
+	if (outcome_reached(o) || a->helo[0]) {
+		struct source_cold *c = cold_get(ag, idx);
+		if (c && outcome_reached(o) && a->last_us >= c->reached_us)
+			c->reached_us = a->last_us;
+		if (c && a->helo[0]) { /* a fixed buffer: no allocation per attempt */
+			size_t n = strnlen(a->helo, LW_HELO_MAX);
+			memcpy(c->helo, a->helo, n);
+			c->helo[n] = '\0';
 		}
 	}
+	if (ag->track)
+		track(ag, idx, a, o, newest);
 }

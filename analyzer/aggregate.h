@@ -9,6 +9,7 @@
 
 #include "analyzer/rules.h"
 #include "common/addr.h"
+#include "common/bounds.h"
 #include "sensor/attempt.h"
 
 /* Attempts by outcome; each attempt counts once, under the furthest outcome
@@ -28,41 +29,80 @@ struct hour_counts {
 	uint64_t evicted_open[CLASS_COUNT]; /* evicted before any reply */
 };
 
-struct source_agg {
-	struct lw_addr addr;
-	uint8_t cls;	   /* enum src_class */
-	uint8_t best;	   /* furthest enum outcome of any attempt */
-	bool dirty;	   /* changed since the last store flush */
-	const char *label; /* set (allowed) or label (exception), interned */
-	char *helo;	   /* last HELO/EHLO name, NULL if none */
-	struct lw_addr last_dst;
-	uint16_t last_dport;
-	uint64_t first_us, last_us;
-	uint64_t reached_us; /* last time an attempt reached the server, 0 never */
-	struct counts c;     /* c.sources unused */
-	struct counts d;     /* pending for the store: since the last batch */
-	uint32_t next;	     /* hash chain (index + 1, 0 = end) */
+/* Per-source counts: 32 bits each (saturating), which is what lets the
+ * record below fit a cache line; the totals above stay 64-bit. Attempts is
+ * the sum of the outcomes. */
+struct src_counts {
+	uint32_t outcome[OUTCOME_COUNT];
+	uint32_t replied;
 };
 
+#define SRC_F_COLD	  0x01 /* has a cold record (label, HELO, reach time) */
+#define SRC_F_LOWER_BOUND 0x02 /* evicted once and back: counts from its return */
+
+/* The hot part of a source, one 64-byte cache line: what every attempt
+ * touches and what the report ranks by. The rare fields live in a cold
+ * record (struct source_cold) that most flood sources never get. */
+struct source_agg {
+	struct lw_addr addr;
+	uint8_t cls;   /* enum src_class */
+	uint8_t best;  /* furthest enum outcome of any attempt */
+	uint8_t flags; /* SRC_F_* */
+	struct src_counts c;
+	uint64_t first_us, last_us;
+};
+
+struct source_cold {
+	const char *label;	    /* set (allowed, outside) or label (exception), interned */
+	uint64_t reached_us;	    /* last time an attempt reached the server, 0 never */
+	char helo[LW_HELO_MAX + 1]; /* last HELO/EHLO name, "" if none */
+};
+
+/* A source changed since the last store batch: its increments, and what
+ * the batch needs should the source be evicted before the flush. */
+struct source_pending {
+	uint32_t rec; /* index of the source, PENDING_EVICTED once it gave way */
+	uint8_t cls;
+	struct lw_addr addr;
+	struct lw_addr last_dst; /* family 0: the latest attempt was in an earlier batch */
+	uint16_t last_dport;
+	const char *label;
+	uint64_t first_us, last_us;
+	struct src_counts d;
+};
+#define PENDING_EVICTED UINT32_MAX
+
 struct aggregate {
-	struct counts totals[CLASS_COUNT];
+	struct counts totals[CLASS_COUNT];  /* totals[].sources: see aggregate_sources() */
 	uint64_t from_us, to_us;	    /* window: first and last attempt time */
 	uint64_t evicted_open[CLASS_COUNT]; /* evicted before any reply */
 	uint64_t pending_at_end[CLASS_COUNT];
-	uint64_t sources_dropped; /* attempts whose source found no room */
-	uint64_t ignored_server;  /* attempts to a server not watched */
+	uint64_t sources_dropped;    /* attempts whose source found no room */
+	uint64_t sources_evicted;    /* one-attempt outside sources that gave way */
+	uint64_t sources_readmitted; /* sources back after an eviction (at most) */
+	uint64_t ignored_server;     /* attempts to a server not watched */
+	bool outside_inexact;	     /* an outside source was evicted or dropped */
 	/* private */
-	struct source_agg *src;
-	uint32_t n_src, cap_src, max_src;
-	uint32_t *buckets;
-	uint32_t n_buckets;
+	struct source_agg *src; /* max_src records, allocated once */
+	uint32_t n_src, max_src;
+	uint64_t *slots; /* open addressing: hash tag << 32 | (index + 1) */
+	uint32_t slot_bits;
 	uint64_t seed;
+	uint32_t *fifo; /* ring of outside sources in admission order: eviction candidates */
+	uint32_t fifo_head, fifo_n;
+	uint64_t *evicted_filter;  /* LW_SOURCES_EVICTED_BITS, from the first eviction */
+	uint8_t *hll;		   /* 2^LW_SOURCES_HLL_BITS registers */
+	uint32_t *cold_of;	   /* per source: cold record index + 1, 0 none */
+	struct source_cold **cold; /* chunks of LW_SOURCES_COLD_CHUNK */
+	uint32_t n_cold;
 	char **interned;
 	unsigned n_interned;
 	/* pending changes for the store (aggregate_track_changes) */
 	bool track;
-	uint32_t *dirty; /* indexes of the sources changed since the last batch */
-	uint32_t n_dirty, cap_dirty;
+	uint32_t *pending_of; /* per source: pending index + 1, 0 clean */
+	struct source_pending *pending;
+	uint32_t n_pending, cap_pending;
+	uint64_t pending_lost; /* attempts with no room for their per-source change */
 	struct hour_counts *hours;
 	uint32_t n_hours, cap_hours;
 };
@@ -83,6 +123,28 @@ static inline struct source_agg *aggregate_at(const struct aggregate *ag, uint32
 	return &ag->src[i];
 }
 const struct source_agg *aggregate_find(const struct aggregate *ag, const struct lw_addr *addr);
+/* The source's rare fields, NULL when it has none. */
+const struct source_cold *aggregate_cold(const struct aggregate *ag, const struct source_agg *s);
+
+static inline uint64_t source_attempts(const struct source_agg *s)
+{
+	uint64_t n = 0;
+
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		n += s->c.outcome[o];
+	return n;
+}
+/* Attempts accepted or better. */
+static inline uint64_t source_reached(const struct source_agg *s)
+{
+	return (uint64_t)s->c.outcome[OUTCOME_ACCEPTED] + s->c.outcome[OUTCOME_ESTABLISHED] +
+	       s->c.outcome[OUTCOME_SMTP];
+}
+
+/* Distinct sources of a class: exact while no source of the class was
+ * evicted or dropped, then (outside) the HyperLogLog's estimate, with
+ * *ret_estimated set. */
+uint64_t aggregate_sources(const struct aggregate *ag, enum src_class cls, bool *ret_estimated);
 
 /* Store support. Once tracking is on, the aggregate also keeps what changed
  * since the last batch (per source and per hour); it costs a little per

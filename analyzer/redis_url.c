@@ -5,6 +5,8 @@
 
 #include "analyzer/redis_url.h"
 
+#include "common/diag.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,10 +23,16 @@ __attribute__((format(printf, 3, 4))) static int fail(char **reterr_msg, const c
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (reterr_msg) {
-		size_t len = strlen(url) + strlen(what) + 64;
-		*reterr_msg = malloc(len);
+		/* the URL is quoted escaped (a control byte takes 4), so the
+		 * message stays one line whatever was typed */
+		size_t qlen = strlen(url) * 4 + 1;
+		size_t len = qlen + strlen(what) + 64;
+		char *quoted = malloc(qlen);
+		*reterr_msg = quoted ? malloc(len) : NULL;
 		if (*reterr_msg)
-			snprintf(*reterr_msg, len, "redis URL '%s': %s", url, what);
+			snprintf(*reterr_msg, len, "redis URL '%s': %s",
+				 diag_escape(url, quoted, qlen), what);
+		free(quoted);
 	}
 	return -1;
 }
@@ -152,6 +160,11 @@ int redis_url_parse(const char *url, struct redis_url *ret, char **reterr_msg)
 	memset(ret, 0, sizeof(*ret));
 	if (!url || !*url)
 		return fail(reterr_msg, url ? url : "", "empty");
+	/* no URL holds a control byte (RFC 3986 2); one in a host or path
+	 * would reach every message that names the server */
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return fail(reterr_msg, url, "control character in the URL");
 	if (strncmp(url, "unix:", 5) == 0)
 		return parse_unix(url, ret, reterr_msg);
 	if (strncmp(url, "redis://", 8) == 0)

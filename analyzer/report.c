@@ -1,4 +1,5 @@
-/* The report model: built from aggregates, sorted worst first, judged. */
+/* The report model: built from aggregates (the worst sources selected, not
+ * every source sorted), judged. */
 #include "config.h"
 
 #include "analyzer/report.h"
@@ -18,12 +19,20 @@ void format_time_iso(uint64_t us, char *buf, size_t len)
 	}
 }
 
+/* What ranks a source: kept apart from struct report_source so a source
+ * of the aggregate can be ranked without copying it. */
+struct rank {
+	bool reached;
+	uint8_t best;
+	uint8_t cls;
+	uint64_t attempts;
+	const struct lw_addr *addr;
+};
+
 /* Worst first: reached before blocked, deeper outcome first (smtp >
  * established > accepted), then more attempts, then the address. */
-static int source_cmp(const void *pa, const void *pb)
+static int rank_cmp(const struct rank *a, const struct rank *b)
 {
-	const struct report_source *a = pa, *b = pb;
-
 	if (a->reached != b->reached)
 		return a->reached ? -1 : 1;
 	/* Among reached sources the deeper outcome is worse; among blocked
@@ -32,22 +41,31 @@ static int source_cmp(const void *pa, const void *pb)
 		return a->best > b->best ? -1 : 1;
 	if (a->cls != b->cls)
 		return a->cls == CLASS_OUTSIDE ? -1 : 1;
-	if (a->c.attempts != b->c.attempts)
-		return a->c.attempts > b->c.attempts ? -1 : 1;
-	return addr_compare(&a->addr, &b->addr);
+	if (a->attempts != b->attempts)
+		return a->attempts > b->attempts ? -1 : 1;
+	return addr_compare(a->addr, b->addr);
 }
 
-void report_finish(struct report *r)
+static struct rank rank_of(const struct report_source *s)
+{
+	struct rank k = {s->reached, s->best, (uint8_t)s->cls, s->c.attempts, &s->addr};
+	return k;
+}
+
+static int source_cmp(const void *pa, const void *pb)
+{
+	struct rank a = rank_of(pa), b = rank_of(pb);
+
+	return rank_cmp(&a, &b);
+}
+
+static void judge(struct report *r, uint64_t reached_outside_sources)
 {
 	struct verdict_input in;
 
-	if (r->n_sources > 1)
-		qsort(r->sources, r->n_sources, sizeof(*r->sources), source_cmp);
 	memset(&in, 0, sizeof(in));
 	memcpy(in.totals, r->totals, sizeof(in.totals));
-	for (size_t i = 0; i < r->n_sources; i++)
-		if (r->sources[i].cls == CLASS_OUTSIDE && r->sources[i].reached)
-			in.reached_outside_sources++;
+	in.reached_outside_sources = reached_outside_sources;
 	in.kernel_drops = r->kernel_drops;
 	/* A sensor that had to drop counts while Redis was away left a gap. */
 	for (size_t i = 0; i < r->n_sensors; i++)
@@ -58,38 +76,119 @@ void report_finish(struct report *r)
 	r->verdict = verdict_decide(&in, r->reason, sizeof(r->reason));
 }
 
+void report_finish(struct report *r)
+{
+	uint64_t reached = 0;
+
+	if (r->n_sources > 1)
+		qsort(r->sources, r->n_sources, sizeof(*r->sources), source_cmp);
+	for (size_t i = 0; i < r->n_sources; i++)
+		if (r->sources[i].cls == CLASS_OUTSIDE && r->sources[i].reached)
+			reached++;
+	judge(r, reached);
+	if (r->top && r->n_sources > r->top)
+		r->n_sources = r->top;
+}
+
+static void fill_source(struct report_source *d, const struct aggregate *ag,
+			const struct source_agg *s)
+{
+	const struct source_cold *c = aggregate_cold(ag, s);
+
+	d->addr = s->addr;
+	d->cls = (enum src_class)s->cls;
+	d->label = c ? c->label : NULL;
+	d->helo = c && c->helo[0] ? c->helo : NULL;
+	memset(&d->c, 0, sizeof(d->c));
+	for (int o = 0; o < OUTCOME_COUNT; o++) {
+		d->c.outcome[o] = s->c.outcome[o];
+		d->c.attempts += s->c.outcome[o];
+	}
+	d->c.replied = s->c.replied;
+	d->first_us = s->first_us;
+	d->last_us = s->last_us;
+	d->reached = outcome_reached((enum outcome)s->best);
+	d->lower_bound = (s->flags & SRC_F_LOWER_BOUND) != 0;
+	d->best = s->best;
+}
+
+/* The heap keeps the k worst seen so far with the least bad of them at
+ * the root, so a source need only be ranked against the root. */
+static void heap_down(struct report_source *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && source_cmp(&h[l], &h[m]) > 0)
+			m = l;
+		if (l + 1 < n && source_cmp(&h[l + 1], &h[m]) > 0)
+			m = l + 1;
+		if (m == i)
+			return;
+		struct report_source t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void heap_up(struct report_source *h, size_t i)
+{
+	while (i > 0 && source_cmp(&h[i], &h[(i - 1) / 2]) > 0) {
+		struct report_source t = h[i];
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
 int report_from_aggregate(struct report *r, const struct aggregate *ag)
 {
-	uint32_t n = aggregate_count(ag), k = 0;
+	uint32_t n = aggregate_count(ag);
+	uint64_t reached = 0;
+	size_t total = 0, cap = r->top;
 
 	memcpy(r->totals, ag->totals, sizeof(r->totals));
+	for (int c = 0; c < CLASS_COUNT; c++)
+		r->totals[c].sources = aggregate_sources(
+		    ag, (enum src_class)c, c == CLASS_OUTSIDE ? &r->sources_estimated : NULL);
 	r->from_us = ag->from_us;
 	r->to_us = ag->to_us;
 	r->sources_dropped = ag->sources_dropped;
+	r->sources_evicted = ag->sources_evicted;
+	r->sources_readmitted = ag->sources_readmitted;
 	r->evicted_open_outside = ag->evicted_open[CLASS_OUTSIDE];
-	for (uint32_t i = 0; i < n; i++)
-		if (aggregate_at(ag, i)->cls != CLASS_ALLOWED)
-			k++;
-	r->sources = calloc(k ? k : 1, sizeof(*r->sources));
+	if (cap == 0) /* all of them */
+		for (uint32_t i = 0; i < n; i++)
+			cap += aggregate_at(ag, i)->cls != CLASS_ALLOWED;
+	r->sources = calloc(cap ? cap : 1, sizeof(*r->sources));
 	if (!r->sources)
 		return -1;
+	r->n_sources = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct source_agg *s = aggregate_at(ag, i);
 		if (s->cls == CLASS_ALLOWED)
 			continue;
-		struct report_source *d = &r->sources[r->n_sources++];
-		d->addr = s->addr;
-		d->cls = (enum src_class)s->cls;
-		d->label = s->label;
-		d->helo = s->helo;
-		d->c = s->c;
-		d->first_us = s->first_us;
-		d->last_us = s->last_us;
-		d->reached = s->reached_us != 0;
-		d->best = s->best;
+		total++;
+		bool is_reached = outcome_reached((enum outcome)s->best);
+		reached += s->cls == CLASS_OUTSIDE && is_reached;
+		if (r->n_sources < cap) {
+			fill_source(&r->sources[r->n_sources], ag, s);
+			if (r->top) /* else all are kept and sorted below */
+				heap_up(r->sources, r->n_sources);
+			r->n_sources++;
+			continue;
+		}
+		struct rank k = {is_reached, s->best, s->cls, source_attempts(s), &s->addr};
+		struct rank root = rank_of(&r->sources[0]);
+		if (rank_cmp(&k, &root) < 0) {
+			fill_source(&r->sources[0], ag, s);
+			heap_down(r->sources, r->n_sources, 0);
+		}
 	}
-	r->sources_total = r->n_sources;
-	report_finish(r);
+	r->sources_total = total;
+	if (r->n_sources > 1)
+		qsort(r->sources, r->n_sources, sizeof(*r->sources), source_cmp);
+	judge(r, reached);
 	return 0;
 }
 

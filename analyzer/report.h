@@ -20,7 +20,8 @@ struct report_source {
 	struct counts c;
 	uint64_t first_us, last_us;
 	bool reached;
-	uint8_t best; /* furthest outcome */
+	bool lower_bound; /* evicted from a full table once: counts from its return */
+	uint8_t best;	  /* furthest outcome */
 };
 
 struct report_counter {
@@ -42,15 +43,22 @@ struct report {
 	uint64_t from_us, to_us;
 	struct counts totals[CLASS_COUNT];
 
+	/* Set before filling: the worst sources kept (--top), 0 all. The
+	 * verdict and sources_total never depend on it. */
+	size_t top;
 	struct report_source *sources; /* outside and exception, worst first */
 	size_t n_sources;
-	size_t sources_total; /* before any --top cut */
+	size_t sources_total; /* before the --top cut */
+	/* totals[CLASS_OUTSIDE].sources is the HyperLogLog's estimate: the
+	 * source table could not hold every source */
+	bool sources_estimated;
 
 	/* capture health */
 	uint64_t packets, kernel_drops, evictions;
 	struct report_counter malformed[REPORT_MAX_COUNTERS];
 	unsigned n_malformed;
 	uint64_t unmatched_replies, unmatched_icmp, pending_at_end, sources_dropped;
+	uint64_t sources_evicted, sources_readmitted;
 	uint64_t evicted_open_outside; /* outside attempts evicted before any reply */
 	/* The window starts inside an hour whose totals (hourly series) also
 	 * hold what came before it: reaches are then judged by each source's
@@ -68,11 +76,13 @@ struct report {
 	uint64_t timeline_dropped; /* attempts in hours the table had no room for */
 };
 
-/* Fills sources (sorted, worst first) and totals from an aggregate, and the
- * verdict from those plus the capture health already in r. The report
- * points into ag: keep ag alive while r is used. */
+/* Fills sources (the r->top worst, sorted worst first) and totals from an
+ * aggregate, and the verdict from those plus the capture health already in
+ * r. Selecting the top costs O(n log top) and memory for top sources only.
+ * The report points into ag: keep ag alive while r is used. */
 int report_from_aggregate(struct report *r, const struct aggregate *ag);
-/* Sorts sources worst first and decides the verdict from r's own fields. */
+/* Sorts sources worst first, decides the verdict from r's own fields, then
+ * keeps the r->top worst. */
 void report_finish(struct report *r);
 void report_release(struct report *r);
 

@@ -40,6 +40,7 @@ static void print_source(struct json *j, const struct report_source *s)
 	kv_time(j, "first_seen", s->first_us);
 	kv_time(j, "last_seen", s->last_us);
 	json_kv_bool(j, "reached", s->reached);
+	json_kv_bool(j, "lower_bound", s->lower_bound);
 	json_object_end(j);
 }
 
@@ -60,6 +61,8 @@ static void print_capture(struct json *j, const struct report *r)
 	json_kv_uint(j, "pending_at_end", r->pending_at_end);
 	json_kv_uint(j, "evicted_open_outside", r->evicted_open_outside);
 	json_kv_uint(j, "sources_dropped", r->sources_dropped);
+	json_kv_uint(j, "sources_evicted", r->sources_evicted);
+	json_kv_uint(j, "sources_readmitted", r->sources_readmitted);
 	json_kv_uint(j, "input_errors", r->input_errors);
 	json_object_end(j);
 }
@@ -129,10 +132,13 @@ void report_print_json(FILE *f, const struct report *r)
 		json_object_begin(&j);
 		counts_fields(&j, &r->totals[c]);
 		json_kv_uint(&j, "sources", r->totals[c].sources);
+		json_kv_bool(&j, "sources_estimated", c == CLASS_OUTSIDE && r->sources_estimated);
 		json_object_end(&j);
 	}
 	json_object_end(&j);
 
+	/* the worst --top of sources_total (all with --top 0) */
+	json_kv_uint(&j, "sources_total", r->sources_total);
 	json_key(&j, "sources");
 	json_array_begin(&j);
 	for (size_t i = 0; i < r->n_sources; i++)

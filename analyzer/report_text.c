@@ -39,19 +39,24 @@ static void print_totals(FILE *f, const struct report *r)
 			t->outcome[OUTCOME_REFUSED], t->outcome[OUTCOME_REJECTED],
 			t->outcome[OUTCOME_UNANSWERED], t->sources);
 	}
+	if (r->sources_estimated)
+		fprintf(f, "  (outside sources: an estimate, within about 1%%: the source table "
+			   "was full)\n");
 }
 
 static void print_sources(FILE *f, const struct report *r, size_t top)
 {
-	size_t n = r->n_sources < top ? r->n_sources : top;
+	size_t n = top && r->n_sources > top ? top : r->n_sources; /* --top 0: all */
+	size_t total = r->sources_total > r->n_sources ? r->sources_total : r->n_sources;
+	bool partial = false;
 
 	if (r->n_sources == 0) {
 		fprintf(f, "\nNo outside or exception sources.\n");
 		return;
 	}
 	fprintf(f, "\nOutside and exception sources, worst first");
-	if (n < r->n_sources)
-		fprintf(f, " (%zu of %zu; --top shows more)", n, r->n_sources);
+	if (n < total)
+		fprintf(f, " (%zu of %zu; --top shows more)", n, total);
 	fprintf(f, ":\n");
 	int aw = 15, lw = 5; /* widest address and label shown, at least the titles */
 	for (size_t i = 0; i < n; i++) {
@@ -70,8 +75,9 @@ static void print_sources(FILE *f, const struct report *r, size_t top)
 		fprintf(f,
 			"  %-7s %-*s %-9s %-*s %6" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64
 			" %5" PRIu64 " %5" PRIu64 " %5" PRIu64 "  %-20s %-20s %s\n",
-			s->reached ? "REACHED" : "blocked", aw,
-			addr_format(&s->addr, addr, sizeof(addr)), class_name(s->cls), lw,
+			s->reached ? (s->lower_bound ? "REACHED*" : "REACHED")
+				   : (s->lower_bound ? "blocked*" : "blocked"),
+			aw, addr_format(&s->addr, addr, sizeof(addr)), class_name(s->cls), lw,
 			s->label ? s->label : "-", s->c.attempts, s->c.outcome[OUTCOME_SMTP],
 			s->c.outcome[OUTCOME_ESTABLISHED], s->c.outcome[OUTCOME_ACCEPTED],
 			s->c.outcome[OUTCOME_REFUSED], s->c.outcome[OUTCOME_REJECTED],
@@ -79,7 +85,11 @@ static void print_sources(FILE *f, const struct report *r, size_t top)
 			(format_time_iso(s->first_us, first, sizeof(first)), first),
 			(format_time_iso(s->last_us, last, sizeof(last)), last),
 			s->helo ? s->helo : "-");
+		partial = partial || s->lower_bound;
 	}
+	if (partial)
+		fprintf(f, "  * counts are lower bounds: the source gave way to newer ones in the "
+			   "full source table and came back (--max-sources)\n");
 }
 
 static void print_capture(FILE *f, const struct report *r)
@@ -115,6 +125,12 @@ static void print_capture(FILE *f, const struct report *r)
 			"  %" PRIu64 " attempt(s) counted in the totals only: the source table was "
 			"full (--max-sources)\n",
 			r->sources_dropped);
+	if (r->sources_evicted)
+		fprintf(f,
+			"  %" PRIu64
+			" outside source(s) seen once and blocked gave way to newer ones "
+			"in the full source table (--max-sources)\n",
+			r->sources_evicted);
 	if (r->input_errors)
 		fprintf(f,
 			"  %u input file(s) could not be read to the end (see the errors above)\n",

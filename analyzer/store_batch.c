@@ -140,11 +140,14 @@ static int merge_source(struct store_batch *into, struct batch_source *d,
 	if (s->reached_us > d->reached_us)
 		d->reached_us = s->reached_us;
 	d->cls = s->cls;
-	if (s->last_us >= d->last_us) {
-		d->last_us = s->last_us;
+	/* A batch whose source's latest attempt came in an earlier interval
+	 * has no destination (family 0); it must not erase the known one. */
+	if (s->last_dst.family && s->last_us >= d->last_us) {
 		d->last_dst = s->last_dst;
 		d->last_dport = s->last_dport;
 	}
+	if (s->last_us >= d->last_us)
+		d->last_us = s->last_us;
 	/* add_str() grows strs, never src, so d stays valid */
 	if (s->helo != BATCH_NOSTR)
 		d->helo = add_str(into, store_batch_str(from, s->helo), &failed);

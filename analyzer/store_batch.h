@@ -14,7 +14,8 @@
 #define BATCH_NOSTR UINT32_MAX /* no string at this offset */
 
 /* One source's changes: counts are increments since the last batch, the
- * times and names are the source's current (absolute) values. */
+ * times and names are the source's current (absolute) values; last_dst is
+ * family 0 when the source's latest attempt was in an earlier batch. */
 struct batch_source {
 	struct lw_addr addr;
 	struct lw_addr last_dst;

@@ -7,6 +7,8 @@
 
 #include "analyzer/store_redis.h"
 
+#include "common/diag.h"
+
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
@@ -653,6 +655,82 @@ static int encode_batch(struct store *s, const struct store_batch *b, uint64_t l
 	return e.failed ? -1 : 0;
 }
 
+/* What the replies to a batch's MULTI and queued commands said: the first
+ * error among them aborts the EXEC, and names the source it concerns. */
+struct queued {
+	char first_err[96];
+	int32_t first_err_src;
+};
+
+static void queued_reply(const struct store *s, uint32_t i, const redisReply *r, struct queued *q)
+{
+	/* MULTI's +OK or a command's +QUEUED; an error here (OOM, syntax)
+	 * makes the server abort the EXEC */
+	if (r->type == REDIS_REPLY_ERROR && !q->first_err[0]) {
+		snprintf(q->first_err, sizeof(q->first_err), "%s", r->str ? r->str : "error");
+		q->first_err_src = i > 0 && i <= s->n_cmds ? s->cmd_src[i - 1] : -1;
+	}
+}
+
+/* A server's text in a message: escaped, so a reply cannot split the
+ * message into lines or drive a terminal. */
+static const char *said(const char *text, char *buf, size_t len)
+{
+	return diag_escape(text ? text : "", buf, len);
+}
+
+/* EXEC's reply. Returns 0 when the batch landed, 1 when it landed with
+ * refused commands (their sources' counts added to lost), -1 when nothing
+ * was applied; err set unless 0. */
+static int exec_reply(struct store *s, const struct store_batch *b, const struct queued *q,
+		      const redisReply *r)
+{
+	char shown[sizeof(s->errstr)];
+
+	if (r->type != REDIS_REPLY_ARRAY) {
+		/* EXECABORT or nil: nothing of the batch was applied */
+		if (q->first_err_src >= 0 && strncmp(q->first_err, "WRONGTYPE", 9) == 0) {
+			char ip[LW_ADDR_STRLEN];
+			return set_err(
+			    s, STORE_ERR_REPLY, "redis: key %ssrc:%s holds the wrong kind of value",
+			    s->prefix, addr_format(&b->src[q->first_err_src].addr, ip, sizeof(ip)));
+		}
+		return set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
+			       said(q->first_err[0]		   ? q->first_err
+				    : r->type == REDIS_REPLY_ERROR ? r->str
+								   : "transaction aborted",
+				    shown, sizeof(shown)));
+	}
+	/* EXEC ran: the batch landed, whatever single commands refused (a
+	 * key of the wrong type). Their sources' counts could not be stored:
+	 * count them as lost rather than resend and double everything else. */
+	int32_t last_bad = -1;
+	int rc = 0;
+	for (size_t i = 0; i < r->elements && i < s->n_cmds; i++) {
+		const redisReply *e = r->element[i];
+		if (e->type != REDIS_REPLY_ERROR)
+			continue;
+		int32_t src = s->cmd_src[i];
+		if (src >= 0 && src != last_bad) {
+			s->lost += b->src[src].c.attempts;
+			s->lost_dirty = true;
+			last_bad = src;
+		}
+		if (rc == 0) {
+			char ip[LW_ADDR_STRLEN];
+			if (src >= 0 && e->str && strncmp(e->str, "WRONGTYPE", 9) == 0)
+				set_err(s, STORE_ERR_REPLY,
+					"redis: key %ssrc:%s holds the wrong kind of value",
+					s->prefix, addr_format(&b->src[src].addr, ip, sizeof(ip)));
+			else
+				set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
+					said(e->str, shown, sizeof(shown)));
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
 /* Sends MULTI, the batch, EXEC. Returns 0 when EXEC ran (per-command
  * errors are then counted as lost and reported), -1 with err set
  * otherwise; *ret_unknown tells whether the batch may have landed. */
@@ -661,8 +739,7 @@ static int send_batch(struct store *s, const struct store_batch *b, uint64_t los
 {
 	static const char multi[] = "*1\r\n$5\r\nMULTI\r\n", exec[] = "*1\r\n$4\r\nEXEC\r\n";
 	redisReply *r = NULL;
-	char first_err[96] = "";
-	int32_t first_err_src = -1;
+	struct queued q = {.first_err = "", .first_err_src = -1};
 	bool before_exec = s->fault == STORE_FAULT_BEFORE_EXEC;
 
 	*ret_unknown = false;
@@ -687,12 +764,7 @@ static int send_batch(struct store *s, const struct store_batch *b, uint64_t los
 		}
 		bool is_exec = i == n_replies - 1 && !before_exec;
 		if (!is_exec) {
-			/* MULTI's +OK or a command's +QUEUED; an error here
-			 * (OOM, syntax) makes the server abort the EXEC */
-			if (r->type == REDIS_REPLY_ERROR && !first_err[0]) {
-				snprintf(first_err, sizeof(first_err), "%s", r->str);
-				first_err_src = i > 0 ? s->cmd_src[i - 1] : -1;
-			}
+			queued_reply(s, i, r, &q);
 			freeReplyObject(r);
 			continue;
 		}
@@ -704,59 +776,44 @@ static int send_batch(struct store *s, const struct store_batch *b, uint64_t los
 		back_off(s);
 		return -1;
 	}
-	if (r->type != REDIS_REPLY_ARRAY) {
-		/* EXECABORT or nil: nothing of the batch was applied */
-		*ret_unknown = false;
-		if (first_err_src >= 0 && strncmp(first_err, "WRONGTYPE", 9) == 0) {
-			char ip[LW_ADDR_STRLEN];
-			set_err(s, STORE_ERR_REPLY,
-				"redis: key %ssrc:%s holds the wrong kind of value", s->prefix,
-				addr_format(&b->src[first_err_src].addr, ip, sizeof(ip)));
-		} else {
-			set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
-				first_err[0]		       ? first_err
-				: r->type == REDIS_REPLY_ERROR ? r->str
-							       : "transaction aborted");
-		}
-		freeReplyObject(r);
-		return -1;
-	}
-	if (s->fault == STORE_FAULT_LOSE_REPLY) {
+	if (r->type == REDIS_REPLY_ARRAY && s->fault == STORE_FAULT_LOSE_REPLY) {
 		s->fault = STORE_FAULT_NONE;
 		freeReplyObject(r);
 		set_err(s, STORE_ERR_IO, "redis %s: connection lost (test: reply lost)", s->where);
 		back_off(s);
 		return -1;
 	}
-	/* EXEC ran: the batch landed, whatever single commands refused (a
-	 * key of the wrong type). Their sources' counts could not be stored:
-	 * count them as lost rather than resend and double everything else. */
-	int32_t last_bad = -1;
-	int rc = 0;
-	for (size_t i = 0; i < r->elements && i < s->n_cmds; i++) {
-		const redisReply *e = r->element[i];
-		if (e->type != REDIS_REPLY_ERROR)
-			continue;
-		int32_t src = s->cmd_src[i];
-		if (src >= 0 && src != last_bad) {
-			s->lost += b->src[src].c.attempts;
-			s->lost_dirty = true;
-			last_bad = src;
-		}
-		if (rc == 0) {
-			char ip[LW_ADDR_STRLEN];
-			if (src >= 0 && strncmp(e->str, "WRONGTYPE", 9) == 0)
-				set_err(s, STORE_ERR_REPLY,
-					"redis: key %ssrc:%s holds the wrong kind of value",
-					s->prefix, addr_format(&b->src[src].addr, ip, sizeof(ip)));
-			else
-				set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where, e->str);
-			rc = 1;
-		}
-	}
+	int rc = exec_reply(s, b, &q, r);
 	freeReplyObject(r);
 	*ret_unknown = false;
-	return rc ? 1 : 0;
+	return rc;
+}
+
+int store_replies_for_test(struct store *s, const struct store_batch *b,
+			   const struct redisReply *const *replies, size_t n_replies)
+{
+	struct queued q = {.first_err = "", .first_err_src = -1};
+	char tag[48];
+
+	snprintf(tag, sizeof(tag), "%016" PRIx64 ":%" PRIu64, s->run_id, s->seq + 1);
+	if (encode_batch(s, b, s->lost + b->lost, tag) < 0)
+		return set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory building a batch",
+			       s->where);
+	for (uint32_t i = 0; i <= s->n_cmds; i++) {
+		if (i >= n_replies)
+			return set_err(s, STORE_ERR_IO, "redis %s: connection lost", s->where);
+		queued_reply(s, i, replies[i], &q);
+	}
+	if (n_replies <= s->n_cmds + 1)
+		return set_err(s, STORE_ERR_IO, "redis %s: connection lost", s->where);
+	return exec_reply(s, b, &q, replies[s->n_cmds + 1]);
+}
+
+bool store_tag_landed(const struct redisReply *r, const char *tag)
+{
+	/* the whole string: a tag with a NUL inside is another tag */
+	return r->type == REDIS_REPLY_STRING && r->str && r->len == strlen(tag) &&
+	       memcmp(r->str, tag, r->len) == 0;
 }
 
 /* After a reconnect: did the batch whose EXEC outcome is unknown land? */
@@ -769,7 +826,7 @@ static int resolve_unknown(struct store *s)
 	redisReply *r = command(s, STORE_ERR_REPLY, 3, argv);
 	if (!r)
 		return -1;
-	bool landed = r->type == REDIS_REPLY_STRING && strcmp(r->str, s->unknown_tag) == 0;
+	bool landed = store_tag_landed(r, s->unknown_tag);
 	freeReplyObject(r);
 	if (landed) {
 		s->lost += s->unknown->lost;

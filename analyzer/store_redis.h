@@ -126,6 +126,18 @@ int store_drain(struct store *s, uint32_t max_wait_ms);
 /* True while a batch is held (not yet known to have landed). */
 bool store_holding(const struct store *s);
 
+/* Test seams for fuzz/fuzz_redis_reply.c: what a flush makes of the
+ * server's replies, without a server. store_replies_for_test encodes b as
+ * a flush would and reads replies as its answers: MULTI's, one per queued
+ * command, then EXEC's (fewer count as a lost connection). Returns as the
+ * flush's send step: 0 landed, 1 landed with refused commands (counted in
+ * lost), -1 not applied; err/errstr set unless 0. store_tag_landed reads
+ * the reply to HGET sensor:<name> batch: did the batch `tag` land? */
+struct redisReply;
+int store_replies_for_test(struct store *s, const struct store_batch *b,
+			   const struct redisReply *const *replies, size_t n_replies);
+bool store_tag_landed(const struct redisReply *r, const char *tag);
+
 /* "<prefix><part>" into buf; for the report reader and tests. */
 const char *store_key(const struct store *s, const char *part, char *buf, size_t len);
 

@@ -30,10 +30,10 @@ static const char replay_usage[] =
     "  -r, --rules FILE        rules file (default " DEFAULT_RULES ")\n"
     "  -j, --json              print the report as one JSON object\n"
     "      --timeline          chart outside attempts per hour (per day past 3 days)\n"
-    "      --top N             sources listed in the text report (default 20)\n"
+    "      --top N             worst sources listed, text and JSON (default 20; 0: all)\n"
     "      --timeout SECONDS   handshake timeout in packet time (default 5)\n"
     "      --max-attempts N    open attempts tracked at once (default 131072)\n"
-    "      --max-sources N     distinct sources kept (default 1048576)\n"
+    "      --max-sources N     distinct sources kept (default 262144)\n"
     "  -h, --help              this text\n"
     "\n"
     "Writing the aggregates to Redis, as lockwatchd does:\n"
@@ -359,6 +359,7 @@ int cmd_replay(int argc, char **argv)
 		aggregate_track_changes(p->agg);
 	}
 	memset(&rep, 0, sizeof(rep));
+	rep.top = o.top;
 	progress_init(&prog, stderr);
 	for (;;) {
 		/* In slices, so the progress line moves during a large file. */

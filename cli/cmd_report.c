@@ -32,7 +32,8 @@ static const char report_usage[] =
     "      --sensor NAME              one sensor's view (default: all merged)\n"
     "  -j, --json                     print the report as one JSON object\n"
     "      --timeline                 chart outside attempts per hour (per day past 3 days)\n"
-    "      --top N                    sources listed in the text report (default 20)\n"
+    "      --top N                    worst sources listed, text and JSON (default 20;\n"
+    "                                 0: all)\n"
     "  -h, --help                     this text\n"
     "\n"
     "Exit status: 0 EFFECTIVE, 1 UNPROVEN, 2 NOT EFFECTIVE, 3 INCONCLUSIVE,\n"
@@ -198,6 +199,7 @@ int cmd_report(int argc, char **argv)
 	}
 	q.sensor = o.sensor;
 	memset(&rep, 0, sizeof(rep));
+	rep.top = o.top;
 	if (report_from_redis(s, &q, &rep, &strs) < 0) {
 		lw_error("%s", s->errstr);
 		rc = s->err == STORE_ERR_REPLY	 ? LW_EXIT_DATAERR

@@ -78,6 +78,11 @@ static int first_pass(int argc, char **argv, const struct option *lo, const char
 	while ((c = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (!*optarg) { /* "" would be reported as a file without a name */
+				fprintf(stderr, "lockwatchd: option '--config' needs a value\n");
+				*ret = LW_EXIT_USAGE;
+				return -1;
+			}
 			*ret_config = optarg;
 			*ret_explicit = true;
 			break;
@@ -125,6 +130,10 @@ static int second_pass(int argc, char **argv, const struct option *lo, struct da
 			value = "yes";
 			break;
 		case 'r':
+			if (!*optarg) {
+				fprintf(stderr, "lockwatchd: option '--replay' needs a value\n");
+				return -1;
+			}
 			if (config_add_replay(cfg, optarg) < 0) {
 				fprintf(stderr, "lockwatchd: out of memory\n");
 				return -1;
@@ -143,7 +152,9 @@ static int second_pass(int argc, char **argv, const struct option *lo, struct da
 			break;
 		}
 		if (config_set(cfg, key, value, err, sizeof(err)) < 0) {
-			fprintf(stderr, "lockwatchd: --%s\n", err);
+			char shown[sizeof(err)];
+			fprintf(stderr, "lockwatchd: --%s\n",
+				diag_escape(err, shown, sizeof(shown)));
 			return -1;
 		}
 	}
@@ -153,6 +164,10 @@ static int second_pass(int argc, char **argv, const struct option *lo, struct da
 			fprintf(stderr,
 				"lockwatchd: unexpected argument '%s' (see lockwatchd --help)\n",
 				argv[optind]);
+			return -1;
+		}
+		if (!*argv[optind]) {
+			fprintf(stderr, "lockwatchd: empty capture file name\n");
 			return -1;
 		}
 		if (config_add_replay(cfg, argv[optind]) < 0)

@@ -23,8 +23,20 @@
 #define LW_HELO_MAX 255 /* bytes of HELO/EHLO name kept (RFC 5321 domain is 255) */
 
 /* Analyzer */
-#define LW_SOURCES_MAX_DEFAULT	  1048576 /* distinct sources kept in memory; --max-sources */
-#define LW_REPORT_SOURCES_DEFAULT 20	  /* outside sources listed in the text report; --top */
+/* distinct sources kept in memory (64 B each, 16 MiB); --max-sources. Past
+ * it the oldest blocked one-attempt outside source gives way. */
+#define LW_SOURCES_MAX_DEFAULT 262144
+/* sources with a label, HELO or reach time (cold records, ~272 B each)
+ * allocated at once: no realloc copy of a large table */
+#define LW_SOURCES_COLD_CHUNK 1024
+/* HyperLogLog of distinct outside sources: 2^14 one-byte registers (16 KiB),
+ * Redis's precision, standard error 0.81% */
+#define LW_SOURCES_HLL_BITS 14
+/* bits of the filter remembering evicted sources (1 MiB), so a source that
+ * comes back is flagged as counted from its return */
+#define LW_SOURCES_EVICTED_BITS (1u << 23)
+/* worst sources listed in the report, text and JSON; --top (0: all) */
+#define LW_REPORT_SOURCES_DEFAULT 20
 
 /* Rules */
 #define LW_RULES_LINE_MAX 4096 /* bytes in one rules-file line */

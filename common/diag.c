@@ -59,3 +59,26 @@ void diag_add(struct diag *d, enum diag_severity sev, const char *file, unsigned
 	d->msgs[d->n].text = text;
 	d->n++;
 }
+
+const char *diag_escape(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return buf;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f) {
+			if (o + 4 >= len)
+				break;
+			snprintf(buf + o, len - o, "\\x%02x", c);
+			o += 4;
+		} else {
+			if (o + 1 >= len)
+				break;
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}

@@ -25,4 +25,9 @@ void diag_clear(struct diag *d);
 void diag_add(struct diag *d, enum diag_severity sev, const char *file, unsigned line, unsigned col,
 	      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* s as it may be quoted in a one-line message: control bytes (below 0x20,
+ * and 0x7f) become \xNN, so what a file, a URL or a server said cannot
+ * split a message or drive a terminal. Cut short to fit len; returns buf. */
+const char *diag_escape(const char *s, char *buf, size_t len);
+
 #endif

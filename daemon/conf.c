@@ -7,7 +7,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
+#include <stdarg.h>
 #include <strings.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +74,7 @@ const struct config_key config_keys[] = {
     [K_FLOOD_BURST] = {"flood-burst", CONFIG_UINT, "N", "alerts at once, 0 no guard (100)"},
     [K_TIMEOUT] = {"timeout", CONFIG_SECONDS, "SECONDS", "handshake timeout (5)"},
     [K_MAX_ATTEMPTS] = {"max-attempts", CONFIG_UINT, "N", "open attempts tracked (131072)"},
-    [K_MAX_SOURCES] = {"max-sources", CONFIG_UINT, "N", "distinct sources kept (1048576)"},
+    [K_MAX_SOURCES] = {"max-sources", CONFIG_UINT, "N", "distinct sources kept (262144)"},
     [K_BUFFER_SIZE] = {"buffer-size", CONFIG_UINT, "MIB", "kernel capture buffer (32)"},
     [K_DELIVERY_MS] = {"delivery-ms", CONFIG_UINT, "MS",
 		       "kernel hands packets over at least this often, 0 each at once (50)"},
@@ -323,6 +325,20 @@ static char *trim(char *s)
 	return s;
 }
 
+/* A message about a line: what the file said is quoted escaped, so a stray
+ * control byte cannot split the message or reach the terminal raw. */
+__attribute__((format(printf, 4, 5))) static void bad_line(struct diag *diag, const char *path,
+							   unsigned lineno, const char *fmt, ...)
+{
+	char body[1024], shown[1024]; /* diag_add keeps 1024 bytes of a message */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	diag_add(diag, DIAG_ERROR, path, lineno, 0, "%s", diag_escape(body, shown, sizeof(shown)));
+}
+
 /* One line: blank, a comment, or `key = value` with an optional comment
  * after the value (a '#' after a blank) and optional double quotes. */
 static void parse_line(struct daemon_config *cfg, const char *path, unsigned lineno, char *line,
@@ -335,7 +351,7 @@ static void parse_line(struct daemon_config *cfg, const char *path, unsigned lin
 		return;
 	char *eq = strchr(s, '=');
 	if (!eq) {
-		diag_add(diag, DIAG_ERROR, path, lineno, 0, "expected 'key = value', got '%s'", s);
+		bad_line(diag, path, lineno, "expected 'key = value', got '%s'", s);
 		return;
 	}
 	*eq = '\0';
@@ -344,14 +360,14 @@ static void parse_line(struct daemon_config *cfg, const char *path, unsigned lin
 	if (*value == '"') {
 		char *close = strchr(value + 1, '"');
 		if (!close) {
-			diag_add(diag, DIAG_ERROR, path, lineno, 0, "%s: unterminated quote", key);
+			bad_line(diag, path, lineno, "%s: unterminated quote", key);
 			return;
 		}
 		*close = '\0';
 		char *rest = trim(close + 1);
 		if (*rest && *rest != '#') {
-			diag_add(diag, DIAG_ERROR, path, lineno, 0,
-				 "%s: unexpected '%s' after the quoted value", key, rest);
+			bad_line(diag, path, lineno, "%s: unexpected '%s' after the quoted value",
+				 key, rest);
 			return;
 		}
 		value++;
@@ -365,22 +381,20 @@ static void parse_line(struct daemon_config *cfg, const char *path, unsigned lin
 		}
 	}
 	if (*key == '\0') {
-		diag_add(diag, DIAG_ERROR, path, lineno, 0, "missing key before '='");
+		bad_line(diag, path, lineno, "missing key before '='");
 		return;
 	}
 	if (config_set(cfg, key, value, err, sizeof(err)) < 0)
-		diag_add(diag, DIAG_ERROR, path, lineno, 0, "%s", err);
+		bad_line(diag, path, lineno, "%s", err);
 }
 
-int config_load_file(struct daemon_config *cfg, const char *path, struct diag *diag)
+/* The lines of f, named path in the messages. */
+static int load_stream(struct daemon_config *cfg, const char *path, FILE *f, struct diag *diag)
 {
 	char line[LW_CONF_LINE_MAX];
 	unsigned lineno = 0;
 	unsigned errors = diag->errors;
-	FILE *f = fopen(path, "r");
 
-	if (!f)
-		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		size_t n = strlen(line);
@@ -394,9 +408,32 @@ int config_load_file(struct daemon_config *cfg, const char *path, struct diag *d
 		}
 		parse_line(cfg, path, lineno, line, diag);
 	}
-	int r = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (r < 0)
-		return r;
+	if (ferror(f)) /* fgets() leaves errno: EISDIR says more than EIO */
+		return errno > 0 ? -errno : -EIO;
 	return diag->errors > errors ? -1 : 0;
+}
+
+int config_load_file(struct daemon_config *cfg, const char *path, struct diag *diag)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	int r = load_stream(cfg, path, f, diag);
+	fclose(f);
+	return r;
+}
+
+int config_load_buffer(struct daemon_config *cfg, const char *name, const char *text, size_t len,
+		       struct diag *diag)
+{
+	if (len == 0)
+		return 0; /* fmemopen() refuses an empty buffer */
+	/* fmemopen reads the bytes as they are (a NUL too), as fopen would */
+	FILE *f = fmemopen((void *)(uintptr_t)text, len, "r");
+	if (!f)
+		return -errno;
+	int r = load_stream(cfg, name, f, diag);
+	fclose(f);
+	return r;
 }

@@ -5,6 +5,7 @@
 #define LW_DAEMON_CONF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cli/pipeline.h"
@@ -47,6 +48,10 @@ int config_set(struct daemon_config *cfg, const char *key, const char *value, ch
  * ...". Returns 0, -1 when any line was bad (the good ones are applied),
  * or -errno when the file cannot be read. */
 int config_load_file(struct daemon_config *cfg, const char *path, struct diag *diag);
+/* The same for settings text already in memory (len bytes, NUL or not),
+ * named `name` in the messages: for the fuzz target and tests. */
+int config_load_buffer(struct daemon_config *cfg, const char *name, const char *text, size_t len,
+		       struct diag *diag);
 /* Adds a replay file. Returns 0 or -ENOMEM. */
 int config_add_replay(struct daemon_config *cfg, const char *file);
 

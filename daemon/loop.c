@@ -39,7 +39,7 @@ void daemon_counters(struct daemon *d, struct notify_counters *ret)
 	ret->kernel_drops = cs.kernel_drops;
 	for (int c = 0; c < CLASS_COUNT; c++)
 		ret->attempts += ag->totals[c].attempts;
-	ret->outside_sources = ag->totals[CLASS_OUTSIDE].sources;
+	ret->outside_sources = aggregate_sources(ag, CLASS_OUTSIDE, NULL);
 	ret->reached_sources = d->reached_sources;
 }
 
@@ -49,11 +49,11 @@ static void on_attempt(const struct attempt *a, const struct rule_ref *ref, void
 {
 	struct daemon *d = userdata;
 	const struct source_agg *sa = aggregate_find(d->pipe->agg, &a->src);
-	uint64_t n = sa ? sa->c.attempts : 1;
+	uint64_t n = sa ? source_attempts(sa) : 1;
 
 	/* the hook runs after aggregation: a first reach counts the source */
 	if (sa && ref->cls == CLASS_OUTSIDE && outcome_reached((enum outcome)a->outcome) &&
-	    counts_reached(&sa->c) == 1)
+	    source_reached(sa) == 1)
 		d->reached_sources++;
 	alerter_attempt(d->alerter, a, ref, n);
 }
@@ -72,6 +72,7 @@ static void raise_summary(struct daemon *d, const char *why)
 	alerter_get_stats(d->alerter, &as);
 	capture_get_stats(d->cap, &cs);
 	memset(&rep, 0, sizeof(rep));
+	rep.top = 1; /* the verdict is all a summary says: no copy of every source */
 	rep.input_errors = d->input_errors;
 	const char *verdict = "unknown";
 	if (pipeline_report(d->pipe, &cs, &rep) == 0)

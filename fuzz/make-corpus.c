@@ -1,8 +1,8 @@
 /* make-corpus: writes the seed corpora of the fuzz targets from code (the
  * frame builders the tests use), so no binary blobs live in the repository
  * and the seeds follow the formats as they change.
- *   make-corpus DIR   creates DIR/decode, DIR/tracker, DIR/rules and
- *                     DIR/redis_url */
+ *   make-corpus DIR   creates DIR/decode, DIR/tracker, DIR/rules,
+ *                     DIR/redis_url, DIR/spf, DIR/conf and DIR/redis_reply */
 #include "config.h"
 
 #include <errno.h>
@@ -50,7 +50,8 @@ static void put(const char *target, const char *name, const void *data, size_t l
 
 static void mkdirs(void)
 {
-	static const char *const sub[] = {"", "/decode", "/tracker", "/rules", "/redis_url"};
+	static const char *const sub[] = {"",		"/decode", "/tracker", "/rules",
+					  "/redis_url", "/spf",	   "/conf",    "/redis_reply"};
 	char path[4096];
 
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
@@ -379,6 +380,193 @@ static void redis_url_corpus(void)
 	}
 }
 
+/* ---- SPF: fuzz_spf.c's modes (0 wire, 1 record, 2 zone) ---- */
+
+/* A DNS response to "TXT name" holding each of txts as one TXT record,
+ * split into 255-byte character-strings. Returns the length. */
+static size_t dns_answer(uint8_t *out, size_t cap, const char *name, unsigned rcode,
+			 const char *const *txts, size_t n)
+{
+	size_t o = 0;
+
+	if (cap < 512)
+		return 0;
+	const uint8_t hdr[12] = {0x12, 0x34, 0x81, (uint8_t)(0x80 | rcode), 0, 1, 0, (uint8_t)n, 0,
+				 0,    0,    0};
+	memcpy(out, hdr, sizeof(hdr));
+	o = sizeof(hdr);
+	for (const char *p = name; *p;) { /* the question */
+		size_t l = strcspn(p, ".");
+		out[o++] = (uint8_t)l;
+		memcpy(out + o, p, l);
+		o += l;
+		p += l + (p[l] == '.');
+	}
+	out[o++] = 0;
+	const uint8_t q[4] = {0, 16, 0, 1};
+	memcpy(out + o, q, 4);
+	o += 4;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(txts[i]), rd = len + (len + 254) / 255 + (len == 0);
+		if (o + 12 + rd > cap)
+			return 0;
+		/* the name as a pointer to the question, TXT IN, TTL 300 */
+		const uint8_t rr[10] = {0xc0, 12, 0, 16, 0, 1, 0, 0, 1, 44};
+		memcpy(out + o, rr, 10);
+		o += 10;
+		out[o++] = (uint8_t)(rd >> 8);
+		out[o++] = (uint8_t)rd;
+		size_t k = 0;
+		do {
+			size_t chunk = len - k > 255 ? 255 : len - k;
+			out[o++] = (uint8_t)chunk;
+			memcpy(out + o, txts[i] + k, chunk);
+			o += chunk;
+			k += chunk;
+		} while (k < len);
+	}
+	return o;
+}
+
+static void spf_corpus(void)
+{
+	static const char *const records[] = {
+	    "v=spf1 ip4:195.130.217.0/24 ip6:2a00:1450::/32 include:_spf.example.org -all",
+	    "v=spf1 redirect=_spf.example.com",
+	    "v=spf1 a mx/24 a:mail.example.org/28//64 ptr exists:%{i}.x.example ~all",
+	    "v=spf1 ip4:10.1.2.3/8 ip6:::ffff:1.2.3.0/120 -ip4:192.0.2.0/24 ?all",
+	    "v=spf1 include:%{d}.example exp=explain.example redirect=a.example all",
+	    "v=spf1 ip4:1.2.3.4/33 ip6:2001:db8::/129 ip4:/24 include: bogus:x +-all",
+	    "V=SPF1 IP4:192.0.2.1 INCLUDE:Example.ORG. unknown-mod=1",
+	};
+	static const struct {
+		const char *name, *zone;
+	} zones[] = {
+	    {"tree", "example.com v=spf1 include:_spf.example.com ip4:192.0.2.0/24 -all\n"
+		     "_spf.example.com v=spf1 include:eu._netblocks.example.com "
+		     "include:us._netblocks.example.com ~all\n"
+		     "eu._netblocks.example.com v=spf1 ip4:195.130.217.0/24 ip6:2a00:1450::/32\n"
+		     "us._netblocks.example.com v=spf1 ip4:198.51.100.0/24 -all\n"
+		     "us._netblocks.example.com google-site-verification=abc\n"},
+	    {"loop", "a.example v=spf1 include:b.example\nb.example v=spf1 redirect=a.example\n"},
+	    {"diamond", "r.example v=spf1 include:x.example include:y.example\n"
+			"x.example v=spf1 include:z.example\ny.example v=spf1 include:z.example\n"
+			"z.example v=spf1 ip4:203.0.113.0/24\n"},
+	    {"limit", "l.example v=spf1 include:l1.example include:l2.example include:l3.example "
+		      "include:l4.example include:l5.example include:l6.example a mx ptr "
+		      "exists:x.example include:l7.example\n"},
+	    {"failures", "f.example v=spf1 include:nx.example include:sf.example\n"
+			 "nx.example !nx\nsf.example !fail\n"},
+	    {"two-records", "t.example v=spf1 -all\nt.example v=spf1 +all\n"},
+	    {"names", "_netblocks.mimecast.com v=spf1 include:eu._netblocks.a.example "
+		      "include:eu._netblocks.a.other\n"
+		      "eu._netblocks.a.example v=spf1 ip4:10.0.0.0/8\n"
+		      "eu._netblocks.a.other v=spf1 ip4:10.0.0.0/8 ip4:10.0.0.0/8\n"},
+	};
+	uint8_t buf[4096];
+	char name[64];
+
+	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
+		size_t n = strlen(records[i]);
+		buf[0] = 1;
+		memcpy(buf + 1, records[i], n);
+		snprintf(name, sizeof(name), "record%zu", i);
+		put("spf", name, buf, n + 1);
+		buf[0] = 0;
+		n = dns_answer(buf + 1, sizeof(buf) - 1, "example.com", 0, &records[i], 1);
+		snprintf(name, sizeof(name), "wire%zu", i);
+		put("spf", name, buf, n + 1);
+	}
+	/* several TXT records, one split into character-strings, and NXDOMAIN */
+	static const char *const mixed[] = {
+	    "google-site-verification=abc",
+	    "v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.0/24 ip4:203.0.113.0/24 ip6:2001:db8:1::/48 "
+	    "ip6:2001:db8:2::/48 ip6:2001:db8:3::/48 ip6:2001:db8:4::/48 ip6:2001:db8:5::/48 "
+	    "ip6:2001:db8:6::/48 ip6:2001:db8:7::/48 ip6:2001:db8:8::/48 -all",
+	    ""};
+	buf[0] = 0;
+	put("spf", "wire-mixed", buf,
+	    1 + dns_answer(buf + 1, sizeof(buf) - 1, "_spf.example.org", 0, mixed, 3));
+	put("spf", "wire-nxdomain", buf,
+	    1 + dns_answer(buf + 1, sizeof(buf) - 1, "nx.example.org", 3, NULL, 0));
+	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		size_t n = strlen(zones[i].zone);
+		buf[0] = 2;
+		memcpy(buf + 1, zones[i].zone, n);
+		snprintf(name, sizeof(name), "zone-%s", zones[i].name);
+		put("spf", name, buf, n + 1);
+	}
+}
+
+/* ---- lockwatchd settings files ---- */
+
+static void conf_corpus(void)
+{
+	static const struct {
+		const char *name, *text;
+	} seeds[] = {
+	    {"default", "# lockwatchd settings\ninterface = eth0\nrules = "
+			"/etc/lockwatch/lockwatch.rules\nsensor-name = mx1.example\nuser = "
+			"lockwatch\nredis = redis://127.0.0.1:6379/0\nredis-password-file = "
+			"/etc/lockwatch/redis.pass\nredis-prefix = lockwatch:\n"
+			"redis-retention = 30\nredis-max-pending = 1048576\n"},
+	    {"numbers", "flush-interval = 1\nsummary-interval = 0\ndedup-window = 604800\n"
+			"flood-rate = 1000000\nflood-burst = 0\ntimeout = 3600\nmax-attempts = 16\n"
+			"max-sources = 268435456\nbuffer-size = 4096\ndelivery-ms = 0\n"},
+	    {"quoting", "sensor-name = \"mx-1\"  # quoted\nforeground = yes\n"
+			"linger-after-replay = off\nrules = /a#b/c.rules # a '#' inside\n"
+			"\t redis-prefix\t=\t\"lw:\"\r\n"},
+	    {"errors", "interface\n= value\nbogus = 1\ntimeout = 0\ntimeout = 3601\n"
+		       "timeout = ten\nmax-sources = -5\nforeground = maybe\nsensor-name = a b\n"
+		       "rules =\nuser = \"unterminated\nredis-prefix = \"x\" y\n"
+		       "interface = averyveryverylonginterfacename\n"
+		       "flood-rate = 99999999999999999999999\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		put("conf", seeds[i].name, seeds[i].text, strlen(seeds[i].text));
+}
+
+/* ---- Redis replies: fuzz_redis_reply.c's header bytes, then RESP ---- */
+
+static void redis_reply_corpus(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t shape, slot;
+		const char *resp;
+	} seeds[] = {
+	    /* a whole transaction of an empty batch: MULTI, 8 commands, EXEC */
+	    {"empty-batch", 0x00, 0,
+	     "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+	     "+QUEUED\r\n+QUEUED\r\n*8\r\n:0\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n"},
+	    {"exec-ok", 0x15, 0, "*3\r\n:1\r\n:1\r\n$-1\r\n"},
+	    {"exec-wrongtype", 0x17, 0,
+	     "*4\r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+	     ":1\r\n-WRONGTYPE Operation against a key\r\n:0\r\n"},
+	    {"execabort", 0x2e, 1,
+	     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+	     "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+	    {"oom", 0x2d, 0,
+	     "-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+	     "-EXECABORT Transaction discarded\r\n"},
+	    {"exec-nil", 0x11, 0, "*-1\r\n"},
+	    {"exec-nested", 0x13, 0, "*2\r\n*2\r\n$1\r\na\r\n:1\r\n-ERR x\r\n"},
+	    {"exec-status", 0x11, 0, "+OK\r\n"},
+	    {"hget", 0x30, 0,
+	     "$18\r\n0123456789abcdef:1\r\n$-1\r\n:5\r\n$3\r\nold\r\n-NOPERM no\r\n"},
+	};
+	uint8_t buf[1024];
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		size_t n = strlen(seeds[i].resp);
+		buf[0] = seeds[i].shape;
+		buf[1] = seeds[i].slot;
+		memcpy(buf + 2, seeds[i].resp, n);
+		put("redis_reply", seeds[i].name, buf, n + 2);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -391,6 +579,9 @@ int main(int argc, char **argv)
 	tracker_corpus();
 	rules_corpus();
 	redis_url_corpus();
+	spf_corpus();
+	conf_corpus();
+	redis_reply_corpus();
 	printf("make-corpus: %u seeds in %s\n", n_written, outdir);
 	return 0;
 }

@@ -6,7 +6,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 regress="$top_srcdir/tests/regress"
-for target in decode rules tracker redis_url; do
+for target in decode rules tracker redis_url spf conf redis_reply; do
 	runner="$top_builddir/fuzz/run-$(echo "$target" | tr _ -)"
 	if [ ! -x "$runner" ]; then
 		not_ok "fuzz/run-$target is not built (make check builds it)"
@@ -29,7 +29,7 @@ done
 # The seed corpora: every seed must run clean as well.
 if "$top_builddir/fuzz/make-corpus" "$TMP/corpus" >/dev/null; then
 	ok "seed corpora generated"
-	for target in decode rules tracker redis_url; do
+	for target in decode rules tracker redis_url spf conf redis_reply; do
 		set -- "$TMP/corpus/$target"/*
 		if [ "$target" = rules ]; then
 			set -- "$@" "$top_srcdir"/rules/*.rules

@@ -42,12 +42,12 @@ PY
 S
 
 for cap in mixed script; do
-	run_lw "$TMP/$cap.replay.json" "$TMP/$cap.replay.err" replay -r "$TMP/rules" --json \
+	run_lw "$TMP/$cap.replay.json" "$TMP/$cap.replay.err" replay -r "$TMP/rules" --json --top 0 \
 		--redis "$URL" --redis-prefix "$cap:" --sensor-name mx1 "$TMP/$cap.pcap"
 	replay_rc=$rc
 	check "$cap: replay --redis exits with the verdict" [ "$replay_rc" -le 3 ]
 	run_lw "$TMP/$cap.report.json" "$TMP/$cap.report.err" report --redis "$URL" \
-		--redis-prefix "$cap:" --json
+		--redis-prefix "$cap:" --json --top 0
 	check "$cap: report exits like replay ($replay_rc)" [ "$rc" -eq "$replay_rc" ]
 	check "$cap: report gives replay's verdict, window, totals and sources" \
 		same_report "$TMP/$cap.replay.json" "$TMP/$cap.report.json"
@@ -76,7 +76,7 @@ check "text: the sensor's coverage line" grep -q '^  sensor mx1: last flush 20' 
 # --- flushing every packet-time second or once at the end stores the same
 run_lw "$TMP/once.json" "$TMP/once.err" replay -r "$TMP/rules" --json --redis "$URL" \
 	--redis-prefix once: --sensor-name mx1 --flush-interval 0 "$TMP/mixed.pcap"
-run_lw "$TMP/once.report.json" "$TMP/err" report --redis "$URL" --redis-prefix once: --json
+run_lw "$TMP/once.report.json" "$TMP/err" report --redis "$URL" --redis-prefix once: --json --top 0
 check "flush once vs every second: same report" same_report "$TMP/mixed.report.json" "$TMP/once.report.json"
 check "flush every second: more than one batch" sh -c "[ \"\$($RCLI hget mixed:sensor:mx1 batch | cut -d: -f2)\" -gt 1 ]"
 

@@ -453,7 +453,7 @@ static void test_wrong_type(void **state)
 	aggregate_track_changes(ag);
 	for (unsigned k = 0; k < PHASE; k++)
 		add_attempt(ag, k, N_SRC);
-	uint64_t want_lost = aggregate_find(ag, &a)->c.attempts;
+	uint64_t want_lost = source_attempts(aggregate_find(ag, &a));
 	assert_int_equal(store_flush_batch(s, take(ag)), -1);
 	assert_int_equal(s->err, STORE_ERR_REPLY);
 	if (!strstr(s->errstr, "holds the wrong kind of value") || !strstr(s->errstr, key))

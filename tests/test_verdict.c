@@ -13,6 +13,7 @@
 
 #include "analyzer/aggregate.h"
 #include "analyzer/report.h"
+#include "analyzer/store_batch.h"
 #include "analyzer/verdict.h"
 
 static struct attempt mk(const char *src, enum outcome o, uint64_t t)
@@ -86,11 +87,11 @@ static void test_counts_add_up(void **state)
 	addr_parse("203.0.113.1", &a);
 	const struct source_agg *s = aggregate_find(ag, &a);
 	assert_non_null(s);
-	assert_int_equal(s->c.attempts, 2);
+	assert_int_equal(source_attempts(s), 2);
 	assert_int_equal(s->first_us, 1000);
 	assert_int_equal(s->last_us, 4000);
 	assert_int_equal(s->best, OUTCOME_REFUSED);
-	assert_int_equal(s->reached_us, 0);
+	assert_null(aggregate_cold(ag, s)); /* no label, HELO or reach time */
 	aggregate_free(ag);
 }
 
@@ -98,6 +99,7 @@ static void test_bound_keeps_totals_exact(void **state)
 {
 	struct aggregate *ag = aggregate_new(16);
 	char src[32];
+	bool est;
 
 	(void)state;
 	for (int i = 0; i < 40; i++) {
@@ -106,7 +108,206 @@ static void test_bound_keeps_totals_exact(void **state)
 	}
 	assert_int_equal(aggregate_count(ag), 16);
 	assert_int_equal(ag->totals[CLASS_OUTSIDE].attempts, 40);
-	assert_int_equal(ag->sources_dropped, 24);
+	/* the oldest one-attempt sources gave way, none was dropped */
+	assert_int_equal(ag->sources_dropped, 0);
+	assert_int_equal(ag->sources_evicted, 24);
+	assert_int_equal(ag->sources_readmitted, 0);
+	struct lw_addr a;
+	addr_parse("203.0.113.1", &a);
+	assert_null(aggregate_find(ag, &a));
+	addr_parse("203.0.113.40", &a);
+	assert_non_null(aggregate_find(ag, &a));
+	/* small counts: the HyperLogLog is exact in practice */
+	assert_int_equal(aggregate_sources(ag, CLASS_OUTSIDE, &est), 40);
+	assert_true(est);
+	aggregate_free(ag);
+}
+
+/* Reached sources, exceptions, gateways and repeat offenders are never
+ * evicted; when nothing may give way the newcomer is dropped, counted. */
+static void test_eviction_keeps_evidence(void **state)
+{
+	struct aggregate *ag = aggregate_new(16);
+	char src[32];
+
+	(void)state;
+	add(ag, "203.0.113.200", CLASS_OUTSIDE, OUTCOME_SMTP, 10);
+	add(ag, "192.0.2.50", CLASS_EXCEPTION, OUTCOME_REFUSED, 11);
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_UNANSWERED, 12);
+	add(ag, "203.0.113.201", CLASS_OUTSIDE, OUTCOME_REFUSED, 13);
+	add(ag, "203.0.113.201", CLASS_OUTSIDE, OUTCOME_REFUSED, 14);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(src, sizeof(src), "10.0.%d.%d", i / 250, i % 250 + 1);
+		add(ag, src, CLASS_OUTSIDE, OUTCOME_UNANSWERED, 100 + (uint64_t)i);
+	}
+	const char *kept[] = {"203.0.113.200", "192.0.2.50", "198.51.100.9", "203.0.113.201"};
+	for (size_t i = 0; i < 4; i++) {
+		struct lw_addr a;
+		addr_parse(kept[i], &a);
+		const struct source_agg *s = aggregate_find(ag, &a);
+		assert_non_null(s);
+		assert_int_equal(s->flags & SRC_F_LOWER_BOUND, 0);
+	}
+	assert_int_equal(ag->sources_evicted, 1000 - 12);
+	assert_int_equal(ag->sources_dropped, 0);
+	/* the reached source still makes the verdict */
+	char reason[512];
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_SMTP, 5000);
+	struct report r;
+	memset(&r, 0, sizeof(r));
+	r.top = 2;
+	assert_int_equal(report_from_aggregate(&r, ag), 0);
+	assert_int_equal(r.verdict, VERDICT_NOT_EFFECTIVE);
+	assert_non_null(strstr(r.reason, "1 outside source(s) reached"));
+	assert_int_equal(r.n_sources, 2);
+	assert_int_equal(r.sources_total, 15); /* every held source but the gateway */
+	assert_true(r.sources_estimated);
+	strcpy(reason, r.reason);
+	report_release(&r);
+
+	/* fill the table with sources to keep: a newcomer is dropped */
+	for (int i = 0; i < 16; i++) {
+		snprintf(src, sizeof(src), "10.9.0.%d", i + 1);
+		add(ag, src, CLASS_OUTSIDE, OUTCOME_ACCEPTED, 6000 + (uint64_t)i);
+	}
+	add(ag, "10.9.1.1", CLASS_OUTSIDE, OUTCOME_UNANSWERED, 7000);
+	assert_true(ag->sources_dropped >= 1);
+	aggregate_free(ag);
+}
+
+/* A source evicted and seen again is flagged: its counts start over. */
+static void test_readmission_is_flagged(void **state)
+{
+	struct aggregate *ag = aggregate_new(16);
+	char src[32];
+	struct lw_addr a;
+
+	(void)state;
+	add(ag, "203.0.113.7", CLASS_OUTSIDE, OUTCOME_UNANSWERED, 1);
+	for (int i = 0; i < 16; i++) {
+		snprintf(src, sizeof(src), "10.0.0.%d", i + 1);
+		add(ag, src, CLASS_OUTSIDE, OUTCOME_UNANSWERED, 10 + (uint64_t)i);
+	}
+	addr_parse("203.0.113.7", &a);
+	assert_null(aggregate_find(ag, &a));
+	add(ag, "203.0.113.7", CLASS_OUTSIDE, OUTCOME_UNANSWERED, 100);
+	const struct source_agg *s = aggregate_find(ag, &a);
+	assert_non_null(s);
+	assert_true(s->flags & SRC_F_LOWER_BOUND);
+	assert_int_equal(ag->sources_readmitted, 1);
+	struct report r;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(report_from_aggregate(&r, ag), 0);
+	bool seen = false;
+	for (size_t i = 0; i < r.n_sources; i++)
+		if (addr_equal(&r.sources[i].addr, &a)) {
+			assert_true(r.sources[i].lower_bound);
+			seen = true;
+		}
+	assert_true(seen);
+	report_release(&r);
+	aggregate_free(ag);
+}
+
+/* The store is owed what a source did before it gave way: its pending
+ * change outlives its record, and the batch holds every attempt. Past
+ * max_sources changed sources in one interval, the rest is counted lost. */
+static void test_pending_outlives_eviction(void **state)
+{
+	struct aggregate *ag = aggregate_new(16);
+	char src[32];
+	struct lw_addr x;
+
+	(void)state;
+	aggregate_track_changes(ag);
+	/* 12 sources that stay (two attempts each) and 4 that may give way */
+	for (int i = 0; i < 16; i++) {
+		snprintf(src, sizeof(src), "10.0.0.%d", i + 1);
+		for (int k = 0; k < (i < 12 ? 2 : 1); k++)
+			add(ag, src, CLASS_OUTSIDE, OUTCOME_UNANSWERED, 10 + (uint64_t)i);
+	}
+	store_batch_free(aggregate_take_batch(ag));
+	add(ag, "203.0.113.7", CLASS_OUTSIDE, OUTCOME_UNANSWERED, 100);
+	for (int i = 0; i < 4; i++) {
+		snprintf(src, sizeof(src), "10.1.0.%d", i + 1);
+		add(ag, src, CLASS_OUTSIDE, OUTCOME_UNANSWERED, 200 + (uint64_t)i);
+	}
+	addr_parse("203.0.113.7", &x);
+	assert_null(aggregate_find(ag, &x)); /* the fourth newcomer took its place */
+	struct store_batch *b = aggregate_take_batch(ag);
+	assert_non_null(b);
+	assert_int_equal(b->n_src, 5);
+	assert_int_equal(store_batch_attempts(b), 5);
+	assert_int_equal(b->lost, 0);
+	bool seen = false;
+	for (uint32_t i = 0; i < b->n_src; i++)
+		if (addr_equal(&b->src[i].addr, &x)) {
+			assert_int_equal(b->src[i].c.attempts, 1);
+			assert_int_equal(b->src[i].first_us, 100);
+			assert_int_equal(b->src[i].last_dst.family, LW_AF_INET);
+			seen = true;
+		}
+	assert_true(seen);
+	store_batch_free(b);
+
+	/* more changed sources in one interval than the table holds */
+	for (int i = 0; i < 40; i++) {
+		snprintf(src, sizeof(src), "10.2.0.%d", i + 1);
+		add(ag, src, CLASS_OUTSIDE, OUTCOME_UNANSWERED, 300 + (uint64_t)i);
+	}
+	b = aggregate_take_batch(ag);
+	assert_int_equal(store_batch_attempts(b) + b->lost, 40);
+	assert_true(b->lost > 0);
+	store_batch_free(b);
+	b = aggregate_take_batch(ag); /* the next interval starts empty */
+	assert_int_equal(b->n_src, 0);
+	assert_int_equal(b->lost, 0);
+	store_batch_free(b);
+	aggregate_free(ag);
+}
+
+/* The selected top equals the head of a full sort, and the HyperLogLog
+ * stays within 2% on a flood far larger than the table. */
+static void test_top_and_estimate_under_flood(void **state)
+{
+	struct aggregate *ag = aggregate_new(4096);
+	struct report all, top;
+	char src[32];
+	bool est;
+
+	(void)state;
+	for (uint32_t i = 0; i < 200000; i++) {
+		uint32_t x = i * 2654435761u; /* a bijection: all distinct */
+		snprintf(src, sizeof(src), "%u.%u.%u.%u", 1 + (x >> 24) % 223, (x >> 16) & 255,
+			 (x >> 8) & 255, x & 255);
+		add(ag, src, CLASS_OUTSIDE, OUTCOME_UNANSWERED, 1000 + i);
+		if (i % 1000 == 0) /* heavy hitters, all different */
+			for (int h = 0; h < 10; h++) {
+				snprintf(src, sizeof(src), "203.0.113.%d", h + 1);
+				for (int k = 0; k <= h; k++)
+					add(ag, src, CLASS_OUTSIDE, OUTCOME_REFUSED, 1000 + i);
+			}
+	}
+	uint64_t n = aggregate_sources(ag, CLASS_OUTSIDE, &est);
+	assert_true(est);
+	assert_true(n > 200010 * 0.98 && n < 200010 * 1.02);
+	memset(&all, 0, sizeof(all));
+	memset(&top, 0, sizeof(top));
+	top.top = 25;
+	assert_int_equal(report_from_aggregate(&all, ag), 0);
+	assert_int_equal(report_from_aggregate(&top, ag), 0);
+	assert_int_equal(all.n_sources, all.sources_total);
+	assert_int_equal(top.sources_total, all.sources_total);
+	assert_int_equal(top.n_sources, 25);
+	for (size_t i = 0; i < 25; i++)
+		assert_true(addr_equal(&top.sources[i].addr, &all.sources[i].addr));
+	for (size_t i = 0; i < 10; i++) {
+		assert_int_equal(top.sources[i].c.attempts, 200 * (10 - i));
+		assert_false(top.sources[i].lower_bound);
+	}
+	assert_int_equal(top.verdict, all.verdict);
+	report_release(&all);
+	report_release(&top);
 	aggregate_free(ag);
 }
 
@@ -295,6 +496,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_counts_add_up),
 	    cmocka_unit_test(test_bound_keeps_totals_exact),
+	    cmocka_unit_test(test_eviction_keeps_evidence),
+	    cmocka_unit_test(test_readmission_is_flagged),
+	    cmocka_unit_test(test_pending_outlives_eviction),
+	    cmocka_unit_test(test_top_and_estimate_under_flood),
 	    cmocka_unit_test(test_not_effective_beats_everything),
 	    cmocka_unit_test(test_exception_reaching_is_not_a_breach),
 	    cmocka_unit_test(test_effective_needs_visible_replies),
