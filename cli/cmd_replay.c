@@ -218,6 +218,7 @@ struct replay_store {
 	struct pipeline *p;
 	struct capture *cap;
 	uint64_t interval_us, next_us, started_us;
+	bool refused; /* the server refused part of a batch (wrong key type, OOM) */
 	char last_err[sizeof(((struct store *)0)->errstr)];
 };
 
@@ -238,11 +239,18 @@ static void replay_flush(struct replay_store *rs)
 		snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
 			 rules_digest(rs->p->rules) ? rules_digest(rs->p->rules) : "");
 	}
-	/* Say each new trouble once; the replay goes on either way. */
-	if (store_flush_batch(rs->s, b) < 0 && rs->s->err != STORE_ERR_BACKOFF &&
-	    strcmp(rs->last_err, rs->s->errstr) != 0) {
-		lw_error("%s (counts held in memory, retrying)", rs->s->errstr);
-		snprintf(rs->last_err, sizeof(rs->last_err), "%s", rs->s->errstr);
+	/* Say each new trouble once; the replay goes on either way. A batch
+	 * the server answered with an error landed except for what failed;
+	 * otherwise it is held and sent again. */
+	if (store_flush_batch(rs->s, b) < 0 && rs->s->err != STORE_ERR_BACKOFF) {
+		bool refused = rs->s->err == STORE_ERR_REPLY;
+		rs->refused |= refused;
+		if (strcmp(rs->last_err, rs->s->errstr) != 0) {
+			lw_error("%s (%s)", rs->s->errstr,
+				 refused ? "the rest of the batch was stored"
+					 : "counts held in memory, retrying");
+			snprintf(rs->last_err, sizeof(rs->last_err), "%s", rs->s->errstr);
+		}
 	}
 }
 
@@ -310,6 +318,8 @@ static int replay_store_close(struct replay_store *rs)
 				 (unsigned long long)rs->s->lost);
 		rc = LW_EXIT_UNAVAILABLE;
 	}
+	if (rs->refused)
+		rc = LW_EXIT_UNAVAILABLE; /* Redis refused part of what was sent */
 	store_free(rs->s);
 	return rc;
 }

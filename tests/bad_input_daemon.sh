@@ -195,9 +195,15 @@ lw_case 65 "lockwatch: redis: key lockwatch:seen holds the wrong kind of value" 
 	"report: an index of the wrong type" -- report --redis "$S" --redis-password-file pw
 redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning del lockwatch:seen >/dev/null
 redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning set lockwatch:src:203.0.113.7 x >/dev/null
-lw_case 69 "lockwatch: redis: key lockwatch:src:203.0.113.7 holds the wrong kind of value (counts held in memory, retrying)" \
+lw_case 69 "lockwatch: redis: key lockwatch:src:203.0.113.7 holds the wrong kind of value (the rest of the batch was stored)" \
 	"replay: a source key of the wrong type" -- \
 	replay -r r.rules --redis "$S" --redis-password-file pw good.pcap
+redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning del lockwatch:src:203.0.113.7 >/dev/null
+redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning set lockwatch:seen x >/dev/null
+lw_case 69 "lockwatch: redis $S: WRONGTYPE Operation against a key holding the wrong kind of value (the rest of the batch was stored)" \
+	"replay: an index of the wrong type" -- \
+	replay -r r.rules --redis "$S" --redis-password-file pw good.pcap
+redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning del lockwatch:seen >/dev/null
 lw_case 64 "lockwatch: redis URL 'redis://h:99999': port must be a number from 1 to 65535" \
 	"report: malformed URL" -- report --redis redis://h:99999
 lw_case 64 "lockwatch: redis URL 'mysql://h': expected redis://[USER@]HOST[:PORT][/DB] or unix:/PATH[?db=N][&user=USER]" \
