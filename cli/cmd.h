@@ -32,6 +32,14 @@ int cmd_doctor(int argc, char **argv);
 extern const char *lw_progname;
 /* "lockwatch: " + message on stderr. */
 void lw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define DEFAULT_RULES SYSCONFDIR "/lockwatch/lockwatch.rules"
+
+struct rules;
+/* Loads a rules file, printing every error and warning (file:line:col) to
+ * stderr. NULL when it cannot be used; *ret_exit is then the exit status
+ * (66 unreadable, 65 errors). ret_warnings may be NULL. */
+struct rules *lw_load_rules(const char *path, int *ret_exit, unsigned *ret_warnings);
+
 struct option;
 /* getopt_long that prints one clear line itself for an unknown option, a
  * missing value or an empty one ("lockwatch: CMD: option '--rules' needs a

@@ -25,7 +25,6 @@
 #include "cli/redis_opts.h"
 #include "common/bounds.h"
 
-#define DEFAULT_RULES		 SYSCONFDIR "/lockwatch/lockwatch.rules"
 #define DOCTOR_SECONDS_DEFAULT	 10   /* long enough for a test connection by hand */
 #define DOCTOR_SECONDS_MAX	 3600 /* a watch longer than an hour is a capture: use lockwatchd */
 #define DOCTOR_CLOCK_MIN_YEAR	 2024 /* older than lockwatch itself: the clock was never set */

@@ -18,7 +18,6 @@
 #include "cli/redis_opts.h"
 #include "common/bounds.h"
 
-#define DEFAULT_RULES	     SYSCONFDIR "/lockwatch/lockwatch.rules"
 #define REPLAY_SLICE_PACKETS 8192 /* between progress checks: cheap, still smooth */
 #define REPLAY_FLUSH_S	     1	  /* packet-time seconds between Redis flushes, as the daemon */
 #define REPLAY_DRAIN_MS	     3000 /* at the end, how long Redis may take to come back */
@@ -184,27 +183,6 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	return 0;
 }
 
-/* Loads rules, printing every diagnostic; returns NULL and sets *ret_exit. */
-static struct rules *load_rules(const char *path, int *ret_exit)
-{
-	struct diag d;
-
-	if (access(path, R_OK) != 0) {
-		lw_error("%s: cannot read rules: %m", path);
-		*ret_exit = LW_EXIT_NOINPUT;
-		return NULL;
-	}
-	diag_init(&d);
-	struct rules *r = rules_load_file(path, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", d.msgs[i].text);
-	if (!r && d.errors == 0)
-		lw_error("%s: cannot load rules", path);
-	diag_clear(&d);
-	*ret_exit = LW_EXIT_DATAERR;
-	return r;
-}
-
 static int capture_exit(const struct capture *c)
 {
 	return c->err == CAPTURE_ERR_OPEN ? LW_EXIT_NOINPUT : LW_EXIT_DATAERR;
@@ -335,7 +313,7 @@ int cmd_replay(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0)
 		return LW_EXIT_USAGE;
-	struct rules *rules = load_rules(o.rules, &rc);
+	struct rules *rules = lw_load_rules(o.rules, &rc, NULL);
 	if (!rules)
 		return rc;
 	struct pipeline *p = pipeline_new(&o.pc, rules);

@@ -14,8 +14,6 @@
 #include "cli/cmd.h"
 #include "cli/cmd_rules_update.h"
 
-#define DEFAULT_RULES SYSCONFDIR "/lockwatch/lockwatch.rules"
-
 static const char rules_usage[] =
     "usage: lockwatch rules check FILE\n"
     "       lockwatch rules lookup [-r FILE] ADDR...\n"
@@ -31,32 +29,6 @@ static const char rules_usage[] =
     "        the sets in force and the exceptions, drop (or reject) everyone else\n"
     "update  regenerate a file of sets from SPF netblock records (see 'rules update -h')\n"
     "-r FILE defaults to " DEFAULT_RULES "\n";
-
-/* Loads and prints every diagnostic to stderr; NULL on errors. */
-static struct rules *load(const char *path, int *ret_exit, unsigned *ret_warnings)
-{
-	struct diag d;
-
-	if (access(path, R_OK) != 0) {
-		lw_error("%s: cannot read rules: %m", path);
-		*ret_exit = LW_EXIT_NOINPUT;
-		return NULL;
-	}
-	diag_init(&d);
-	struct rules *r = rules_load_file(path, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", d.msgs[i].text);
-	if (ret_warnings)
-		*ret_warnings = d.warnings;
-	if (!r && d.errors == 0)
-		lw_error("%s: cannot load rules", path);
-	if (!r)
-		fprintf(stderr, "%s: %u error(s), %u warning(s); nothing loaded\n", path, d.errors,
-			d.warnings);
-	diag_clear(&d);
-	*ret_exit = LW_EXIT_DATAERR;
-	return r;
-}
 
 /* Parses "-r FILE" and "--format/--action" shared by the subcommands. */
 struct rules_opts {
@@ -116,7 +88,7 @@ static int rules_check(int argc, char **argv)
 		lw_error("rules check: give exactly one FILE");
 		return LW_EXIT_USAGE;
 	}
-	struct rules *r = load(argv[optind], &rc, &warnings);
+	struct rules *r = lw_load_rules(argv[optind], &rc, &warnings);
 	if (!r)
 		return rc;
 	const uint16_t *ports;
@@ -161,7 +133,7 @@ static int rules_lookup(int argc, char **argv)
 			return LW_EXIT_USAGE;
 		}
 	}
-	struct rules *r = load(o.file, &rc, NULL);
+	struct rules *r = lw_load_rules(o.file, &rc, NULL);
 	if (!r)
 		return rc;
 	for (int i = optind; i < argc; i++) {
@@ -187,7 +159,7 @@ static int rules_dump_cmd(int argc, char **argv)
 		lw_error("rules dump: unexpected argument '%s' (use -r FILE)", argv[optind]);
 		return LW_EXIT_USAGE;
 	}
-	struct rules *r = load(o.file, &rc, NULL);
+	struct rules *r = lw_load_rules(o.file, &rc, NULL);
 	if (!r)
 		return rc;
 	rules_dump(r, stdout);
@@ -220,7 +192,7 @@ static int rules_export(int argc, char **argv)
 		lw_error("rules export: unexpected argument '%s' (use -r FILE)", argv[optind]);
 		return LW_EXIT_USAGE;
 	}
-	struct rules *r = load(o.file, &rc, NULL);
+	struct rules *r = lw_load_rules(o.file, &rc, NULL);
 	if (!r)
 		return rc;
 	enum firewall_format fmt = !strcmp(o.format, "nft")	   ? FIREWALL_NFT

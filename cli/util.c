@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "analyzer/rules.h"
 #include "cli/cmd.h"
 
 const char *lw_progname = "lockwatch";
@@ -86,4 +88,29 @@ int lw_getopt(int argc, char **argv, const char *shortopts, const struct option 
 		return LW_GETOPT_ERROR;
 	}
 	return c;
+}
+
+struct rules *lw_load_rules(const char *path, int *ret_exit, unsigned *ret_warnings)
+{
+	struct diag d;
+
+	if (access(path, R_OK) != 0) {
+		lw_error("%s: cannot read rules: %m", path);
+		*ret_exit = LW_EXIT_NOINPUT;
+		return NULL;
+	}
+	diag_init(&d);
+	struct rules *r = rules_load_file(path, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i].text);
+	if (ret_warnings)
+		*ret_warnings = d.warnings;
+	if (!r && d.errors == 0)
+		lw_error("%s: cannot load rules", path);
+	if (!r)
+		fprintf(stderr, "%s: %u error(s), %u warning(s); nothing loaded\n", path, d.errors,
+			d.warnings);
+	diag_clear(&d);
+	*ret_exit = LW_EXIT_DATAERR;
+	return r;
 }
