@@ -62,7 +62,8 @@ static void nft_servers(const struct rules *r, enum lw_family fam, FILE *out)
 	k = 0;
 	for (unsigned i = 0; i < n; i++)
 		if (srv[i].family == fam)
-			fprintf(out, "%s%s", k++ ? ", " : "", addr_format(&srv[i], buf, sizeof(buf)));
+			fprintf(out, "%s%s", k++ ? ", " : "",
+				addr_format(&srv[i], buf, sizeof(buf)));
 	fputs(" } ", out);
 }
 

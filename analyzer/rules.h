@@ -15,7 +15,7 @@
 
 enum src_class {
 	CLASS_OUTSIDE = 0, /* matches nothing: should be blocked */
-	CLASS_ALLOWED,     /* inside a gateway set in force */
+	CLASS_ALLOWED,	   /* inside a gateway set in force */
 	CLASS_EXCEPTION,   /* a labelled known source, reported apart */
 	CLASS_COUNT
 };

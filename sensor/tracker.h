@@ -16,27 +16,26 @@ struct tracker;
 typedef void (*tracker_emit_fn)(const struct attempt *a, void *userdata);
 
 struct tracker_config {
-	uint32_t max_attempts;      /* table bound; LW_TRACKER_MAX_DEFAULT */
-	uint64_t timeout_us;        /* LW_HANDSHAKE_TIMEOUT_US */
-	uint64_t linger_us;         /* LW_LINGER_US */
-	const uint16_t *ports;      /* watched server ports */
+	uint32_t max_attempts; /* table bound; LW_TRACKER_MAX_DEFAULT */
+	uint64_t timeout_us;   /* LW_HANDSHAKE_TIMEOUT_US */
+	uint64_t linger_us;    /* LW_LINGER_US */
+	const uint16_t *ports; /* watched server ports */
 	unsigned n_ports;
 };
 
 struct tracker_stats {
-	uint64_t attempts;          /* attempts started */
-	uint64_t retransmits;       /* SYNs merged into an existing attempt */
-	uint64_t evictions;         /* open attempts pushed out by a full table */
+	uint64_t attempts;	    /* attempts started */
+	uint64_t retransmits;	    /* SYNs merged into an existing attempt */
+	uint64_t evictions;	    /* open attempts pushed out by a full table */
 	uint64_t unmatched_replies; /* SYN-ACK/RST for no attempt we know */
 	uint64_t unmatched_icmp;    /* unreachables quoting no attempt we know */
 	uint64_t pending_at_end;    /* open attempts the end of the capture cut short */
-	uint64_t open;              /* attempts open now */
+	uint64_t open;		    /* attempts open now */
 };
 
 void tracker_config_defaults(struct tracker_config *cfg);
 /* Returns NULL only on allocation failure or a nonsensical config. */
-struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn emit,
-			    void *userdata);
+struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn emit, void *userdata);
 void tracker_free(struct tracker *t);
 
 /* Feed one decoded packet. Also advances the tracker's clock to p->ts_us

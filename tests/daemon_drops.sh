@@ -14,17 +14,7 @@ if ! id lockwatch >/dev/null 2>&1; then
 		{ not_ok "cannot create the lockwatch user"; exit 1; }
 fi
 
-SRV="lw-dsrv-$$"
-CLI="lw-dcli-$$"
-VS="lwds$$"
-VC="lwdc$$"
-ip netns add "$SRV" && ip netns add "$CLI" || { not_ok "ip netns add"; exit 1; }
-on_exit "ip netns del $SRV 2>/dev/null; ip netns del $CLI 2>/dev/null"
-ip link add "$VS" netns "$SRV" type veth peer name "$VC" netns "$CLI" &&
-	ip -n "$SRV" addr add 192.0.2.25/24 dev "$VS" &&
-	ip -n "$CLI" addr add 192.0.2.99/24 dev "$VC" &&
-	ip -n "$SRV" link set "$VS" up && ip -n "$CLI" link set "$VC" up ||
-	{ not_ok "veth setup"; exit 1; }
+veth_pair d
 mac=$(ip -n "$SRV" -o link show "$VS" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 
 printf 'allow test-gw 198.51.100.0/24\n' >"$TMP/rules"

@@ -19,18 +19,7 @@ fi
 uid=$(id -u lockwatch)
 gid=$(id -g lockwatch)
 
-SRV="lw-srv-$$"
-CLI="lw-cli-$$"
-VS="lws$$"
-VC="lwc$$"
-ip netns add "$SRV" && ip netns add "$CLI" || { not_ok "ip netns add"; exit 1; }
-on_exit "ip netns del $SRV 2>/dev/null; ip netns del $CLI 2>/dev/null"
-ip link add "$VS" netns "$SRV" type veth peer name "$VC" netns "$CLI" &&
-	ip -n "$SRV" addr add 192.0.2.25/24 dev "$VS" &&
-	ip -n "$CLI" addr add 192.0.2.99/24 dev "$VC" &&
-	ip -n "$SRV" link set lo up && ip -n "$SRV" link set "$VS" up &&
-	ip -n "$CLI" link set lo up && ip -n "$CLI" link set "$VC" up ||
-	{ not_ok "veth setup"; exit 1; }
+veth_pair l
 
 ip netns exec "$SRV" socat TCP-LISTEN:25,bind=192.0.2.25,reuseaddr,fork \
 	SYSTEM:'echo "220 mx.test ESMTP"; sleep 1' 2>/dev/null &

@@ -48,18 +48,7 @@ fix_follows() { # fix_follows FILE CHECK: a FAIL line is followed by what to do
 }
 
 # --- the namespaces: a server with a listener on 25, a client
-SRV="lw-dsrv-$$"
-CLI="lw-dcli-$$"
-VS="lwds$$"
-VC="lwdc$$"
-ip netns add "$SRV" && ip netns add "$CLI" || { not_ok "ip netns add"; exit 1; }
-on_exit "ip netns del $SRV 2>/dev/null; ip netns del $CLI 2>/dev/null"
-ip link add "$VS" netns "$SRV" type veth peer name "$VC" netns "$CLI" &&
-	ip -n "$SRV" addr add 192.0.2.25/24 dev "$VS" &&
-	ip -n "$CLI" addr add 192.0.2.99/24 dev "$VC" &&
-	ip -n "$SRV" link set lo up && ip -n "$SRV" link set "$VS" up &&
-	ip -n "$CLI" link set lo up && ip -n "$CLI" link set "$VC" up ||
-	{ not_ok "veth setup"; exit 1; }
+veth_pair o
 ip netns exec "$SRV" socat TCP-LISTEN:25,bind=192.0.2.25,reuseaddr,fork \
 	SYSTEM:'echo "220 mx.test ESMTP"' 2>/dev/null &
 listener=$!

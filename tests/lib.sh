@@ -61,3 +61,43 @@ print(json.dumps(v) if not isinstance(v, str) else v)' "$1" "$2" 2>&1)
 	echo "# $2: expected '$3', got '$got'" >&2
 	return 1
 }
+
+# expect_error STATUS PATTERN DESCRIPTION -- ARGS...: runs lockwatch ARGS and
+# passes when it exits STATUS with PATTERN on stderr and did not crash.
+expect_error() {
+	want=$1 pattern=$2 desc=$3
+	shift 4
+	run_lw "$TMP/out" "$TMP/err" "$@"
+	if [ "$rc" -ne "$want" ]; then
+		not_ok "$desc: exit $rc, expected $want ($(head -c 300 "$TMP/err"))"
+		return
+	fi
+	if ! grep -q -- "$pattern" "$TMP/err"; then
+		not_ok "$desc: stderr lacks '$pattern': $(head -c 300 "$TMP/err")"
+		return
+	fi
+	if grep -qi 'sanitizer\|segmentation\|core dumped' "$TMP/err"; then
+		not_ok "$desc: crashed"
+		return
+	fi
+	ok "$desc"
+}
+
+# veth_pair TAG: two network namespaces of this test's own joined by a veth
+# pair, the server end 192.0.2.25/24 and the client end 192.0.2.99/24
+# (documentation addresses); removed on exit. Sets SRV, CLI (namespaces)
+# and VS, VC (interfaces); TAG keeps names apart between tests.
+veth_pair() {
+	SRV="lw-$1s-$$"
+	CLI="lw-$1c-$$"
+	VS="lw$1s$$"
+	VC="lw$1c$$"
+	ip netns add "$SRV" && ip netns add "$CLI" || { not_ok "ip netns add (needs root)"; exit 1; }
+	on_exit "ip netns del $SRV 2>/dev/null; ip netns del $CLI 2>/dev/null"
+	ip link add "$VS" netns "$SRV" type veth peer name "$VC" netns "$CLI" &&
+		ip -n "$SRV" addr add 192.0.2.25/24 dev "$VS" &&
+		ip -n "$CLI" addr add 192.0.2.99/24 dev "$VC" &&
+		ip -n "$SRV" link set lo up && ip -n "$SRV" link set "$VS" up &&
+		ip -n "$CLI" link set lo up && ip -n "$CLI" link set "$VC" up ||
+		{ not_ok "veth setup"; exit 1; }
+}

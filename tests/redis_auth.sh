@@ -25,12 +25,12 @@ printf 'userpass\n' >"$TMP/userpw"
 printf 'wrong\n' >"$TMP/badpw"
 
 # --- no password: NOAUTH, named
-expect_fail 69 "redis 127.0.0.1:$P: NOAUTH" "no password: refused, host named" -- \
+expect_error 69 "redis 127.0.0.1:$P: NOAUTH" "no password: refused, host named" -- \
 	report --redis "redis://127.0.0.1:$P"
 # --- wrong password
-expect_fail 69 "redis 127.0.0.1:$P: WRONGPASS" "wrong password: refused" -- \
+expect_error 69 "redis 127.0.0.1:$P: WRONGPASS" "wrong password: refused" -- \
 	report --redis "redis://127.0.0.1:$P" --redis-password-file "$TMP/badpw"
-expect_fail 69 "WRONGPASS" "replay, wrong password: exit 69" -- \
+expect_error 69 "WRONGPASS" "replay, wrong password: exit 69" -- \
 	replay -r "$TMP/rules" --json --redis "redis://127.0.0.1:$P" --redis-password-file "$TMP/badpw" "$TMP/t.pcap"
 check "replay, wrong password: its report still printed" json_is "$TMP/out" 'd["verdict"]' effective
 # --- password file
@@ -53,18 +53,18 @@ check "ACL user: the keys are in db 2" sh -c "[ \"\$($RCLI -n 2 hget lockwatch:s
 run_lw "$TMP/u2.json" "$TMP/u2.err" report --redis "redis://lwuser@127.0.0.1:$P/2" \
 	--redis-password-file "$TMP/userpw" --json
 check "ACL user: report reads db 2" json_is "$TMP/u2.json" '[s["name"] for s in d["sensors"]]' '["mx2"]'
-expect_fail 69 "WRONGPASS" "ACL user, wrong password" -- \
+expect_error 69 "WRONGPASS" "ACL user, wrong password" -- \
 	report --redis "redis://lwuser@127.0.0.1:$P" --redis-password-file "$TMP/pw"
 # --- the ACL user may not touch keys outside its pattern: a clear error
-expect_fail 69 "NOPERM\|No permissions" "ACL user outside its key pattern" -- \
+expect_error 69 "NOPERM\|No permissions" "ACL user outside its key pattern" -- \
 	report --redis "redis://lwuser@127.0.0.1:$P" --redis-password-file "$TMP/userpw" --redis-prefix other:
 # --- password handling errors
-expect_fail 66 "$TMP/nope: cannot read the Redis password" "missing password file: exit 66" -- \
+expect_error 66 "$TMP/nope: cannot read the Redis password" "missing password file: exit 66" -- \
 	report --redis "redis://127.0.0.1:$P" --redis-password-file "$TMP/nope"
 : >"$TMP/empty"
-expect_fail 64 "password file is empty" "empty password file: exit 64" -- \
+expect_error 64 "password file is empty" "empty password file: exit 64" -- \
 	report --redis "redis://127.0.0.1:$P" --redis-password-file "$TMP/empty"
 # --- a closed port
 closed=$((P + 1))
-expect_fail 69 "redis 127.0.0.1:$closed: Connection refused" "closed port: Connection refused, named" -- \
+expect_error 69 "redis 127.0.0.1:$closed: Connection refused" "closed port: Connection refused, named" -- \
 	report --redis "redis://127.0.0.1:$closed"

@@ -70,23 +70,3 @@ redis_start_tcp() {
 	exit 1
 }
 
-# expect_fail STATUS PATTERN DESCRIPTION -- LOCKWATCH-ARGS...: the exit
-# status, a stderr line matching PATTERN, and no crash.
-expect_fail() {
-	want=$1 pattern=$2 desc=$3
-	shift 4
-	run_lw "$TMP/out" "$TMP/err" "$@"
-	if [ "$rc" -ne "$want" ]; then
-		not_ok "$desc: exit $rc, expected $want ($(head -c 300 "$TMP/err"))"
-		return
-	fi
-	if ! grep -q -- "$pattern" "$TMP/err"; then
-		not_ok "$desc: stderr lacks '$pattern': $(head -c 300 "$TMP/err")"
-		return
-	fi
-	if grep -qi 'sanitizer\|segmentation\|core dumped' "$TMP/err"; then
-		not_ok "$desc: crashed"
-		return
-	fi
-	ok "$desc"
-}

@@ -120,45 +120,45 @@ run_lw "$TMP/since.json" "$TMP/err" report --redis "$URL" --redis-prefix two: --
 check "--since 1h: nothing in the window, unproven" json_is "$TMP/since.json" \
 	'[d["verdict"], d["totals"]["outside"]["attempts"], len(d["sources"])]' '["unproven", 0, 0]'
 check "--since 1h: exit status 1" [ "$rc" -eq 1 ]
-expect_fail 64 "since: 'soon' is not a duration" "report --since soon" -- report --redis "$URL" --since soon
+expect_error 64 "since: 'soon' is not a duration" "report --since soon" -- report --redis "$URL" --since soon
 
 # --- malformed URLs: exit 64, the message names the URL
 for bad in "localhost:6379" "redis://" "redis://host:99999" "redis://host/x" "unix:relative.sock" \
 	"unix:/s?bogus=1"; do
-	expect_fail 64 "redis URL '$bad'" "malformed URL $bad (report)" -- report --redis "$bad"
+	expect_error 64 "redis URL '$bad'" "malformed URL $bad (report)" -- report --redis "$bad"
 done
-expect_fail 64 "redis URL 'redis://tmp:6379x'" "malformed URL (replay)" -- \
+expect_error 64 "redis URL 'redis://tmp:6379x'" "malformed URL (replay)" -- \
 	replay -r "$TMP/rules" --redis "redis://tmp:6379x" "$TMP/a.pcap"
-expect_fail 64 "does not belong in the URL" "password in the URL refused" -- \
+expect_error 64 "does not belong in the URL" "password in the URL refused" -- \
 	report --redis "redis://lw:secret@127.0.0.1"
 
 # --- unreachable: report 69 with one line; replay prints its report, 69
-expect_fail 69 "redis unix:$TMP/none.sock: No such file or directory" "report: unreachable socket" -- \
+expect_error 69 "redis unix:$TMP/none.sock: No such file or directory" "report: unreachable socket" -- \
 	report --redis "unix:$TMP/none.sock"
 check "report: unreachable is one line" [ "$(wc -l <"$TMP/err")" -eq 1 ]
-expect_fail 69 "redis unix:$TMP/none.sock" "replay: unreachable, exit 69" -- \
+expect_error 69 "redis unix:$TMP/none.sock" "replay: unreachable, exit 69" -- \
 	replay -r "$TMP/rules" --json --redis "unix:$TMP/none.sock" "$TMP/a.pcap"
 check "replay: unreachable, its own report still printed" json_is "$TMP/out" 'd["verdict"]' effective
 
 # --- a key of the wrong type: that source is lost (and said so), the rest right
 $RCLI set wt:src:203.0.113.7 not-a-hash >/dev/null
-expect_fail 69 "key wt:src:203.0.113.7 holds the wrong kind of value" "replay: wrong-type key named" -- \
+expect_error 69 "key wt:src:203.0.113.7 holds the wrong kind of value" "replay: wrong-type key named" -- \
 	replay -r "$TMP/rules" --json --redis "$URL" --redis-prefix wt: --sensor-name mx-a "$TMP/a.pcap"
 check "wrong type: the attempt is recorded as lost" sh -c "[ \"\$($RCLI hget wt:sensor:mx-a lost)\" = 1 ]"
 check "wrong type: the other sources are stored" sh -c "[ \"\$($RCLI hget wt:src:203.0.113.8 attempts)\" = 1 ]"
-expect_fail 65 "key wt:src:203.0.113.7 holds the wrong kind of value" "report: wrong-type key named, exit 65" -- \
+expect_error 65 "key wt:src:203.0.113.7 holds the wrong kind of value" "report: wrong-type key named, exit 65" -- \
 	report --redis "$URL" --redis-prefix wt:
 $RCLI del wt:src:203.0.113.7 >/dev/null
 run_lw "$TMP/wt.json" "$TMP/wt.err" report --redis "$URL" --redis-prefix wt: --json
 check "wrong type: the report shows the loss and is inconclusive" json_is "$TMP/wt.json" \
 	'[d["verdict"], d["sensors"][0]["lost"]]' '["inconclusive", 1]'
 $RCLI set wt2:seen not-a-zset >/dev/null
-expect_fail 65 "key wt2:seen holds the wrong kind of value" "report: wrong-type index, exit 65" -- \
+expect_error 65 "key wt2:seen holds the wrong kind of value" "report: wrong-type index, exit 65" -- \
 	report --redis "$URL" --redis-prefix wt2:
 
 # --- OOM: refused whole, nothing half-written, a clear message
 $RCLI config set maxmemory 1 >/dev/null
-expect_fail 69 "OOM command not allowed" "replay: maxmemory reached" -- \
+expect_error 69 "OOM command not allowed" "replay: maxmemory reached" -- \
 	replay -r "$TMP/rules" --json --redis "$URL" --redis-prefix oom: --sensor-name mx-a "$TMP/a.pcap"
 $RCLI config set maxmemory 0 >/dev/null
 check "OOM: nothing of the batch landed" sh -c "[ \"\$($RCLI exists oom:sensor:mx-a oom:src:203.0.113.7)\" = 0 ]"

@@ -13,37 +13,18 @@ RULES
 2 203.0.113.8 192.0.2.25 refused
 S
 
-# expect STATUS PATTERN DESCRIPTION -- ARGS...
-expect() {
-	want=$1 pattern=$2 desc=$3
-	shift 4
-	run_lw "$TMP/out" "$TMP/err" "$@"
-	if [ "$rc" -ne "$want" ]; then
-		not_ok "$desc: exit $rc, expected $want ($(head -c 300 "$TMP/err"))"
-		return
-	fi
-	if ! grep -q -- "$pattern" "$TMP/err"; then
-		not_ok "$desc: stderr lacks '$pattern': $(head -c 300 "$TMP/err")"
-		return
-	fi
-	if grep -qi 'sanitizer\|segmentation\|core dumped' "$TMP/err"; then
-		not_ok "$desc: crashed"
-		return
-	fi
-	ok "$desc"
-}
 
-expect 66 "$TMP/missing.pcap: No such file or directory" "missing capture file" -- \
+expect_error 66 "$TMP/missing.pcap: No such file or directory" "missing capture file" -- \
 	replay -r "$TMP/rules" "$TMP/missing.pcap"
 : >"$TMP/empty.pcap"
-expect 65 "$TMP/empty.pcap: truncated dump file" "empty capture file" -- \
+expect_error 65 "$TMP/empty.pcap: truncated dump file" "empty capture file" -- \
 	replay -r "$TMP/rules" "$TMP/empty.pcap"
 echo "this is not a capture file, it is a mail log" >"$TMP/text.pcap"
-expect 65 "$TMP/text.pcap: unknown file format" "not a capture file" -- \
+expect_error 65 "$TMP/text.pcap: unknown file format" "not a capture file" -- \
 	replay -r "$TMP/rules" "$TMP/text.pcap"
 mkdir "$TMP/dir.pcap"
-expect 65 "$TMP/dir.pcap:" "a directory instead of a file" -- replay -r "$TMP/rules" "$TMP/dir.pcap"
-expect 66 "$TMP/missing.pcap: No such file" "a bad file after a good one is found before reading" -- \
+expect_error 65 "$TMP/dir.pcap:" "a directory instead of a file" -- replay -r "$TMP/rules" "$TMP/dir.pcap"
+expect_error 66 "$TMP/missing.pcap: No such file" "a bad file after a good one is found before reading" -- \
 	replay -r "$TMP/rules" "$TMP/good.pcap" "$TMP/missing.pcap"
 
 # A pcap whose link type is 802.11 (105): decoded by nobody here.
@@ -53,13 +34,13 @@ with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 105))
     f.write(struct.pack("<IIII", 1, 0, 4, 4) + b"\0\0\0\0")
 PY
-expect 65 "$TMP/wifi.pcap: unsupported link type 105" "unsupported link type" -- \
+expect_error 65 "$TMP/wifi.pcap: unsupported link type 105" "unsupported link type" -- \
 	replay -r "$TMP/rules" "$TMP/wifi.pcap"
 
 # Truncated file: the packets before the cut are counted and reported.
 size=$(stat -c %s "$TMP/good.pcap")
 head -c $((size - 7)) "$TMP/good.pcap" >"$TMP/cut.pcap"
-expect 65 "$TMP/cut.pcap: truncated dump file" "truncated capture file" -- \
+expect_error 65 "$TMP/cut.pcap: truncated dump file" "truncated capture file" -- \
 	replay -r "$TMP/rules" --json "$TMP/cut.pcap"
 check "truncated capture: report still printed with what was read" json_is "$TMP/out" \
 	'[d["totals"]["allowed"]["smtp"], d["capture"]["input_errors"]]' '[1, 1]'
@@ -94,13 +75,13 @@ check "malformed packets: no attempt made from them" json_is "$TMP/mal.json" \
 	'd["totals"]["outside"]["attempts"]' 0
 
 # Flags
-expect 64 "unknown option '--bogus'" "unknown flag" -- replay --bogus "$TMP/good.pcap"
-expect 64 "option '--rules' needs a value" "flag without its value" -- replay --rules
-expect 64 "\-\-top: 'abc' is not a number" "non-numeric --top" -- replay -r "$TMP/rules" --top abc "$TMP/good.pcap"
-expect 64 "\-\-timeout: 0 is out of range" "out-of-range --timeout" -- replay -r "$TMP/rules" --timeout 0 "$TMP/good.pcap"
-expect 64 "option '--max-attempts' needs a value" "empty --max-attempts" -- replay -r "$TMP/rules" --max-attempts= "$TMP/good.pcap"
-expect 64 "no capture file given" "no file" -- replay -r "$TMP/rules"
-expect 64 "unknown command 'replya'" "unknown command" -- replya
-expect 66 "$TMP/nope.rules: cannot read rules" "missing rules file" -- replay -r "$TMP/nope.rules" "$TMP/good.pcap"
+expect_error 64 "unknown option '--bogus'" "unknown flag" -- replay --bogus "$TMP/good.pcap"
+expect_error 64 "option '--rules' needs a value" "flag without its value" -- replay --rules
+expect_error 64 "\-\-top: 'abc' is not a number" "non-numeric --top" -- replay -r "$TMP/rules" --top abc "$TMP/good.pcap"
+expect_error 64 "\-\-timeout: 0 is out of range" "out-of-range --timeout" -- replay -r "$TMP/rules" --timeout 0 "$TMP/good.pcap"
+expect_error 64 "option '--max-attempts' needs a value" "empty --max-attempts" -- replay -r "$TMP/rules" --max-attempts= "$TMP/good.pcap"
+expect_error 64 "no capture file given" "no file" -- replay -r "$TMP/rules"
+expect_error 64 "unknown command 'replya'" "unknown command" -- replya
+expect_error 66 "$TMP/nope.rules: cannot read rules" "missing rules file" -- replay -r "$TMP/nope.rules" "$TMP/good.pcap"
 printf 'allow test-gw 198.51.100.0/24\nallow test-gw 198.51.100.300/24\n' >"$TMP/bad.rules"
-expect 65 "$TMP/bad.rules:2:" "broken rules file names file:line" -- replay -r "$TMP/bad.rules" "$TMP/good.pcap"
+expect_error 65 "$TMP/bad.rules:2:" "broken rules file names file:line" -- replay -r "$TMP/bad.rules" "$TMP/good.pcap"
