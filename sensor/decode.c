@@ -286,6 +286,15 @@ static enum decode_result decode_icmp6(const uint8_t *icmp, size_t len, struct p
 	return quoted_tcp(q + off, qlen - off, pk);
 }
 
+/* addr_set_ip4() for the hot path: pk was zeroed by decode_packet(), so
+ * only the family and the four bytes are left to write, here, without the
+ * out-of-line call and its second clearing of the address. */
+static inline void set_ip4_zeroed(struct lw_addr *a, const uint8_t *bytes)
+{
+	a->family = LW_AF_INET;
+	memcpy(a->bytes, bytes, 4);
+}
+
 static enum decode_result decode_ip4(const uint8_t *p, size_t len, struct pkt *pk)
 {
 	size_t hlen, total;
@@ -313,8 +322,8 @@ static enum decode_result decode_ip4(const uint8_t *p, size_t len, struct pkt *p
 
 	switch (p[9]) {
 	case IPPROTO_TCP:
-		addr_set_ip4(&pk->src, p + 12);
-		addr_set_ip4(&pk->dst, p + 16);
+		set_ip4_zeroed(&pk->src, p + 12);
+		set_ip4_zeroed(&pk->dst, p + 16);
 		return decode_tcp(p + hlen, len - hlen, total - hlen, pk);
 	case IPPROTO_ICMP:
 		return decode_icmp4(p + hlen, len - hlen, pk);

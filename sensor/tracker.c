@@ -53,7 +53,12 @@ struct entry {
 	uint32_t isn;
 	uint32_t server_isn; /* valid once outcome >= OUTCOME_ACCEPTED (from SYN-ACK) */
 	uint32_t syns;
-	uint32_t slot; /* where slots[] points at us, kept up to date by shifts */
+	/* Our slot's tag (low 32 bits of the key's hash), so that removal
+	 * finds our slot from its home without rehashing the key. A back-
+	 * reference to the slot itself would have to be rewritten for every
+	 * slot a backward shift moves: a write to a random entry, i.e. a cache
+	 * miss, per shifted slot on every eviction of a SYN flood. */
+	uint32_t hash;
 	uint32_t prev, next;
 	uint64_t first_us;
 	uint64_t last_us; /* open: last packet; lingering: finish time */
@@ -220,14 +225,25 @@ static void index_insert(struct tracker *t, uint32_t idx, uint64_t h)
 		i = (i + 1) & t->mask;
 	t->slots[i].idx1 = idx + 1;
 	t->slots[i].hash = tag;
-	t->entries[idx].slot = i;
+	t->entries[idx].hash = tag;
+}
+
+/* Where slots[] points at the entry: on its probe run, at or after its
+ * home. The run is short (load <= 1/2) and usually in the home's line. */
+static uint32_t index_slot_of(const struct tracker *t, uint32_t idx)
+{
+	uint32_t i = t->entries[idx].hash & t->mask;
+
+	while (t->slots[i].idx1 != idx + 1)
+		i = (i + 1) & t->mask;
+	return i;
 }
 
 /* Backward-shift deletion: pull each later member of the probe run into the
  * hole when its home allows it, so runs never contain gaps. */
 static void index_remove(struct tracker *t, uint32_t idx)
 {
-	uint32_t hole = t->entries[idx].slot;
+	uint32_t hole = index_slot_of(t, idx);
 	uint32_t j = hole;
 
 	for (;;) {
@@ -240,7 +256,6 @@ static void index_remove(struct tracker *t, uint32_t idx)
 		/* movable if the hole lies between its home and j (cyclically) */
 		if (((j - home) & t->mask) >= ((j - hole) & t->mask)) {
 			t->slots[hole] = *s;
-			t->entries[s->idx1 - 1].slot = hole;
 			hole = j;
 		}
 	}
@@ -322,7 +337,7 @@ static void entry_emit(struct tracker *t, const struct entry *e, bool evicted, b
 	 * an attempt judged by its timeout, even if the tracker noticed only
 	 * at a later packet; otherwise now (data, eviction, end of capture). */
 	a.judged_us = e->first_us + t->cfg.timeout_us < t->now_us ? e->first_us + t->cfg.timeout_us
-								    : t->now_us;
+								  : t->now_us;
 	a.syns = e->syns;
 	a.outcome = e->outcome;
 	a.replied = e->replied != 0;
