@@ -23,36 +23,15 @@ S
 # lwd_case STATUS 'FIRST STDERR LINE' DESCRIPTION -- ARGS...: lockwatchd
 # with ARGS; the message must be the whole first line, byte for byte.
 lwd_case() {
-	want=$1 line=$2 desc=$3
+	_w=$1 _l=$2 _d=$3
 	shift 4
-	rc=0
-	"$LOCKWATCHD" "$@" >out 2>err || rc=$?
-	got=$(head -n 1 err)
-	if grep -qi 'sanitizer\|segmentation\|core dumped\|runtime error' err; then
-		not_ok "$desc: crashed: $(head -c 300 err)"
-	elif [ "$rc" -ne "$want" ]; then
-		not_ok "$desc: exit $rc, expected $want ($got)"
-	elif [ "$got" != "$line" ]; then
-		not_ok "$desc: stderr '$got', expected '$line'"
-	else
-		ok "$desc"
-	fi
+	first_line_case "$_w" "$_l" "$_d" -- "$LOCKWATCHD" "$@"
 }
 # lw_case: the same for lockwatch.
 lw_case() {
-	want=$1 line=$2 desc=$3
+	_w=$1 _l=$2 _d=$3
 	shift 4
-	run_lw out err "$@"
-	got=$(head -n 1 err)
-	if grep -qi 'sanitizer\|segmentation\|core dumped\|runtime error' err; then
-		not_ok "$desc: crashed: $(head -c 300 err)"
-	elif [ "$rc" -ne "$want" ]; then
-		not_ok "$desc: exit $rc, expected $want ($got)"
-	elif [ "$got" != "$line" ]; then
-		not_ok "$desc: stderr '$got', expected '$line'"
-	else
-		ok "$desc"
-	fi
+	first_line_case "$_w" "$_l" "$_d" -- "$LOCKWATCH" "$@"
 }
 # The settings file is named so the host's own is never read.
 D="-c empty.conf --rules r.rules -r good.pcap"

@@ -20,32 +20,9 @@ S
 # case STATUS 'FIRST STDERR LINE' DESCRIPTION -- ARGS...
 # The message must be the whole first line, byte for byte.
 case_() {
-	want=$1 line=$2 desc=$3
+	_w=$1 _l=$2 _d=$3
 	shift 4
-	run_lw out err "$@"
-	got=$(head -n 1 err)
-	if grep -qi 'sanitizer\|segmentation\|core dumped\|runtime error' err; then
-		not_ok "$desc: crashed: $(head -c 300 err)"
-	elif [ "$rc" -ne "$want" ]; then
-		not_ok "$desc: exit $rc, expected $want ($got)"
-	elif [ "$got" != "$line" ]; then
-		not_ok "$desc: stderr '$got', expected '$line'"
-	else
-		ok "$desc"
-	fi
-}
-# todo_case: as case_, for a message that is wrong today (TAP TODO: an
-# expected failure; when it passes the TODO must go).
-todo_case() {
-	want=$1 line=$2 desc=$3
-	shift 4
-	run_lw out err "$@"
-	got=$(head -n 1 err)
-	if [ "$rc" -eq "$want" ] && [ "$got" = "$line" ]; then
-		ok "$desc # TODO fixed: drop the TODO"
-	else
-		not_ok "$desc # TODO says '$got' (exit $rc)"
-	fi
+	first_line_case "$_w" "$_l" "$_d" -- "$LOCKWATCH" "$@"
 }
 R="replay -r r.rules"
 

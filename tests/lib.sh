@@ -101,3 +101,23 @@ veth_pair() {
 		ip -n "$CLI" link set lo up && ip -n "$CLI" link set "$VC" up ||
 		{ not_ok "veth setup"; exit 1; }
 }
+
+# first_line_case STATUS 'FIRST STDERR LINE' DESCRIPTION -- PROGRAM ARGS...:
+# runs PROGRAM in the current directory; passes when it exits STATUS, did
+# not crash, and its first stderr line is LINE, byte for byte.
+first_line_case() {
+	want=$1 line=$2 desc=$3
+	shift 4
+	rc=0
+	"$@" >out 2>err || rc=$?
+	got=$(head -n 1 err)
+	if grep -qi 'sanitizer\|segmentation\|core dumped\|runtime error' err; then
+		not_ok "$desc: crashed: $(head -c 300 err)"
+	elif [ "$rc" -ne "$want" ]; then
+		not_ok "$desc: exit $rc, expected $want ($got)"
+	elif [ "$got" != "$line" ]; then
+		not_ok "$desc: stderr '$got', expected '$line'"
+	else
+		ok "$desc"
+	fi
+}
