@@ -389,7 +389,7 @@ static void encode_source(struct enc *e, const struct store_batch *b, uint32_t i
 {
 	const struct batch_source *src = &b->src[i];
 	const struct store *s = e->s;
-	char ip[LW_ADDR_STRLEN], dst[LW_ADDR_STRLEN], seen_by[96];
+	char ip[LW_ADDR_STRLEN], seen_by[96];
 	int32_t idx = (int32_t)i;
 	const char *label = store_batch_str(b, src->label);
 	const char *helo = store_batch_str(b, src->helo);
@@ -448,6 +448,7 @@ static void encode_source(struct enc *e, const struct store_batch *b, uint32_t i
 		arg(e, helo);
 	}
 	if (src->last_dst.family) {
+		char dst[LW_ADDR_STRLEN];
 		arg(e, "last_dst");
 		arg(e, addr_format(&src->last_dst, dst, sizeof(dst)));
 	}
@@ -461,13 +462,8 @@ static void encode_source(struct enc *e, const struct store_batch *b, uint32_t i
 	arg_u64(e, s->cfg.retention_s);
 
 	/* The indexes carry -1: an error there is not this source's hash
-	 * refusing its counts. */
-	cmd_begin(e, 5, -1);
-	arg(e, "ZADD");
-	arg_key(e, "seen", NULL);
-	arg(e, "GT");
-	arg_u64(e, src->last_us);
-	arg(e, ip);
+	 * refusing its counts. The `seen` index is written for the whole
+	 * batch at once (encode_seen). */
 	if (outside && src->c.attempts) {
 		cmd_begin(e, 4, -1);
 		arg(e, "ZINCRBY");
@@ -482,6 +478,28 @@ static void encode_source(struct enc *e, const struct store_batch *b, uint32_t i
 		arg(e, "GT");
 		arg_u64(e, src->reached_us);
 		arg(e, ip);
+	}
+}
+
+/* The report's index of every source by last sighting: one variadic ZADD
+ * per chunk, not one per source (a command less per new source; GT keeps
+ * the latest sighting when several sensors write). */
+static void encode_seen(struct enc *e, const struct store_batch *b)
+{
+	char ip[LW_ADDR_STRLEN];
+
+	for (uint32_t i = 0; i < b->n_src;) {
+		uint32_t chunk = STORE_VARIADIC_CHUNK;
+		if (b->n_src - i < chunk)
+			chunk = b->n_src - i;
+		cmd_begin(e, 3 + 2 * chunk, -1);
+		arg(e, "ZADD");
+		arg_key(e, "seen", NULL);
+		arg(e, "GT");
+		for (uint32_t end = i + chunk; i < end; i++) {
+			arg_u64(e, b->src[i].last_us);
+			arg(e, addr_format(&b->src[i].addr, ip, sizeof(ip)));
+		}
 	}
 }
 
@@ -514,7 +532,9 @@ static void encode_days(struct enc *e, const struct store_batch *b)
 				 b->src[j].last_us / 86400000000ULL == day;
 		uint32_t j = i;
 		while (total) {
-			uint32_t chunk = total < STORE_PFADD_CHUNK ? total : STORE_PFADD_CHUNK;
+			uint32_t chunk = STORE_VARIADIC_CHUNK;
+			if (total < chunk)
+				chunk = total;
 			cmd_begin(e, 2 + chunk, -1);
 			arg(e, "PFADD");
 			arg_key(e, "sources:", dname);
@@ -649,6 +669,7 @@ static int encode_batch(struct store *s, const struct store_batch *b, uint64_t l
 	s->n_cmds = 0;
 	for (uint32_t i = 0; i < b->n_src; i++)
 		encode_source(&e, b, i);
+	encode_seen(&e, b);
 	encode_days(&e, b);
 	encode_hours(&e, b);
 	encode_sensor(&e, &b->health, lost, tag);
@@ -717,14 +738,15 @@ static int exec_reply(struct store *s, const struct store_batch *b, const struct
 			last_bad = src;
 		}
 		if (rc == 0) {
-			char ip[LW_ADDR_STRLEN];
-			if (src >= 0 && e->str && strncmp(e->str, "WRONGTYPE", 9) == 0)
+			if (src >= 0 && e->str && strncmp(e->str, "WRONGTYPE", 9) == 0) {
+				char ip[LW_ADDR_STRLEN];
 				set_err(s, STORE_ERR_REPLY,
 					"redis: key %ssrc:%s holds the wrong kind of value",
 					s->prefix, addr_format(&b->src[src].addr, ip, sizeof(ip)));
-			else
+			} else {
 				set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
 					said(e->str, shown, sizeof(shown)));
+			}
 			rc = 1;
 		}
 	}

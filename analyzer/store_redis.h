@@ -41,7 +41,7 @@
 #define STORE_COMMAND_TIMEOUT_MS  5000u		 /* a stalled server (DEBUG SLEEP) likewise */
 #define STORE_BACKOFF_MIN_MS	  100u		 /* first reconnect delay, doubled each time */
 #define STORE_BACKOFF_MAX_MS	  30000u	 /* cap: a restarted Redis is found within 30 s */
-#define STORE_PFADD_CHUNK	  10000u	 /* elements per PFADD: keeps a command small */
+#define STORE_VARIADIC_CHUNK	  10000u /* elements per PFADD or ZADD: keeps a command small */
 #define STORE_SENSOR_NAME_MAX	  63u
 #define STORE_PREFIX_MAX	  64u
 

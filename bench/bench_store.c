@@ -8,7 +8,14 @@
  *
  * Each flush carries N sources never seen before (the worst case: every
  * source is a new key), A attempts each, through the same path lockwatchd
- * uses: aggregate -> aggregate_take_batch -> store_flush_batch. */
+ * uses: aggregate -> aggregate_take_batch -> store_flush_batch.
+ *
+ * The peer, measured in the same run on the same server: the fewest plain
+ * commands that can hold what DESIGN.md section 6 asks of a new outside
+ * source (a new `src:<ip>` hash, its TTL, a member of the `attempts`
+ * zset), pipelined without MULTI/EXEC: HSET and EXPIRE per source and one
+ * variadic ZADD per 10,000. No schema-conforming writer can beat it, so
+ * lockwatch's rate is reported as a fraction of it. */
 #include "config.h"
 
 #include <errno.h>
@@ -94,6 +101,62 @@ static pid_t start_redis(const char *dir, const char *sock)
 	return -1;
 }
 
+/* The schema floor (see the top comment): N new sources starting at
+ * address 11.0.0.0 + base. Returns the seconds it took, or -1; adds
+ * redis-server's CPU seconds meanwhile to *server_cpu. */
+static double schema_floor(const char *sock, pid_t rpid, unsigned n, unsigned base,
+			   double *server_cpu)
+{
+	struct timeval tv = {.tv_sec = 60};
+	redisContext *c = redisConnectUnixWithTimeout(sock, tv);
+	char ip[16], key[48], ts[24];
+	enum { ZCHUNK = 10000 };
+	static char zmem[ZCHUNK][16];
+	static const char *zargv[2 + 2 * ZCHUNK];
+	static char zts[24];
+	unsigned queued = 0;
+
+	if (!c || c->err)
+		return -1;
+	redisSetTimeout(c, tv);
+	double cpu0 = proc_cpu_s(rpid), t0 = now_s();
+	for (unsigned i = 0; i < n;) {
+		unsigned chunk = ZCHUNK;
+		if (n - i < chunk)
+			chunk = n - i;
+		snprintf(zts, sizeof(zts), "%u", 1793610000u + i);
+		zargv[0] = "ZADD";
+		zargv[1] = "floor:attempts";
+		for (unsigned j = 0; j < chunk; j++, i++) {
+			uint32_t a = 0x0b000000u + base + i;
+			snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255u,
+				 (a >> 8) & 255u, a & 255u);
+			snprintf(key, sizeof(key), "floor:src:%s", ip);
+			snprintf(ts, sizeof(ts), "%u", 1793610000u + i);
+			redisAppendCommand(c, "HSET %s last_seen %s", key, ts);
+			redisAppendCommand(c, "EXPIRE %s 2592000", key);
+			memcpy(zmem[j], ip, sizeof(ip));
+			zargv[2 + 2 * j] = zts;
+			zargv[3 + 2 * j] = zmem[j];
+			queued += 2;
+		}
+		redisAppendCommandArgv(c, 2 + 2 * (int)chunk, zargv, NULL);
+		queued++;
+	}
+	for (unsigned i = 0; i < queued; i++) {
+		void *r = NULL;
+		if (redisGetReply(c, &r) != REDIS_OK) {
+			redisFree(c);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	double t1 = now_s();
+	*server_cpu += proc_cpu_s(rpid) - cpu0;
+	redisFree(c);
+	return t1 - t0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -153,7 +216,7 @@ int main(int argc, char **argv)
 	}
 	aggregate_track_changes(ag);
 
-	double t_add = 0, t_take = 0, t_flush = 0, r_cpu = 0, c_cpu = 0;
+	double t_add = 0, t_take = 0, t_flush = 0, r_cpu = 0, c_cpu = 0, floor_s = 0, floor_cpu = 0;
 	uint64_t cmds = 0, k = 0;
 	struct rule_ref ref;
 	memset(&ref, 0, sizeof(ref));
@@ -192,6 +255,13 @@ int main(int argc, char **argv)
 		r_cpu += proc_cpu_s(rpid) - rc0;
 		c_cpu += self_cpu_s() - cc0;
 		cmds += s->commands_last;
+		/* the peer right after, so a load spike hits both alike */
+		double tf = schema_floor(sock, rpid, n_src, f * n_src, &floor_cpu);
+		if (tf < 0) {
+			fprintf(stderr, "bench_store: the schema floor's pipeline failed\n");
+			return 1;
+		}
+		floor_s += tf;
 		t_add += t1 - t0;
 		t_take += t2 - t1;
 		t_flush += t3 - t2;
@@ -209,6 +279,13 @@ int main(int argc, char **argv)
 	       100.0 * r_cpu / t_flush);
 	printf("lockwatch CPU          %.2f s (%.0f%%: encoding and reading replies)\n", c_cpu,
 	       100.0 * c_cpu / t_flush);
+	double floor_rate = total / floor_s;
+	printf("schema floor           %.0f sources per second (HSET + EXPIRE each, variadic "
+	       "ZADD; redis-server CPU %.1f us per source)\n",
+	       floor_rate, 1e6 * floor_cpu / total);
+	printf("lockwatch / floor      %.2f of the floor's rate (redis-server CPU %.1f us per "
+	       "source)\n",
+	       total / t_flush / floor_rate, 1e6 * r_cpu / total);
 	printf("aggregate_add          %.0f ns per attempt\n", 1e9 * t_add / (total * per_src));
 	printf("aggregate_take_batch   %.1f ms per flush (capture thread)\n",
 	       1e3 * t_take / flushes);

@@ -44,7 +44,7 @@ static void human_bytes(uint64_t b, char *buf, size_t len)
 
 void progress_update(struct progress *p, uint64_t done, uint64_t total, uint64_t packets)
 {
-	char d[32], t[32];
+	char d[32];
 
 	if (!p->enabled)
 		return;
@@ -57,6 +57,7 @@ void progress_update(struct progress *p, uint64_t done, uint64_t total, uint64_t
 	human_bytes(done, d, sizeof(d));
 	fprintf(p->f, "\r%s", d);
 	if (total > 0 && done <= total) {
+		char t[32];
 		human_bytes(total, t, sizeof(t));
 		fprintf(p->f, " of %s (%.0f%%)", t, 100.0 * (double)done / (double)total);
 	}

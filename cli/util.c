@@ -63,7 +63,7 @@ static const char *refused_name(char **argv, const char *shortopts, char *buf, s
 int lw_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 	      const char *cmd, const char *help)
 {
-	char buf[8], name[64];
+	char buf[8];
 	int c;
 
 	opterr = 0;
@@ -83,6 +83,7 @@ int lw_getopt(int argc, char **argv, const char *shortopts, const struct option 
 		/* "--rules=" or "-r ''": the word holding the option is the one
 		 * before the empty value, or the value itself cut at '=' */
 		const char *w = argv[optind - 1][0] ? argv[optind - 1] : argv[optind - 2];
+		char name[64];
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(w, "="), w);
 		lw_error("%s: option '%s' needs a value", cmd, name);
 		return LW_GETOPT_ERROR;

@@ -637,17 +637,12 @@ void tracker_packet(struct tracker *t, const struct pkt *p)
 	if (to_server && from_server) {
 		/* port 25 to port 25: the flags tell SYN from SYN-ACK; for the
 		 * rest, whichever orientation we track an attempt under */
-		if (syn_ack == TCPF_SYN) {
-			from_server = false;
-		} else if (syn_ack == (TCPF_SYN | TCPF_ACK)) {
+		if (syn_ack == (TCPF_SYN | TCPF_ACK)) {
 			to_server = false;
-		} else {
+		} else if (syn_ack != TCPF_SYN) {
 			h = key_hash(t, &c2s);
 			idx = index_find(t, &c2s, h);
-			if (idx != NIL)
-				from_server = false;
-			else
-				to_server = false;
+			to_server = idx != NIL;
 		}
 	}
 	if (to_server) {

@@ -72,11 +72,12 @@ static enum decode_result dec(int linktype, const uint8_t *f, size_t len, struct
 static void assert_addr(const struct lw_addr *a, const char *text)
 {
 	struct lw_addr want;
-	char got[LW_ADDR_STRLEN];
 
 	assert_int_equal(addr_parse(text, &want), 0);
-	if (!addr_equal(a, &want))
+	if (!addr_equal(a, &want)) {
+		char got[LW_ADDR_STRLEN];
 		fail_msg("address %s, want %s", addr_format(a, got, sizeof(got)), text);
+	}
 }
 
 static void assert_result(enum decode_result got, enum decode_result want)
@@ -382,7 +383,7 @@ static void test_ip4_options_tcp_options(void **state)
 static void test_ip4_trailer_and_cut(void **state)
 {
 	uint8_t ip[FRAME_MAX], f[FRAME_MAX];
-	struct tcp_spec s = spec(CLIENT4, SERVER4, TCPF_ACK | TCPF_PSH);
+	struct tcp_spec s;
 	size_t n, len;
 	struct pkt p;
 	(void)state;
@@ -733,16 +734,15 @@ static void check_truncations(const struct trunc_case *c)
 	for (size_t cut = 0; cut <= c->len; cut++) {
 		/* exactly sized so that ASan sees any read past the capture */
 		uint8_t *buf = malloc(cut ? cut : 1);
-		enum decode_result r;
-		const char *name;
 
 		assert_non_null(buf);
 		memcpy(buf, c->frame, cut);
 		for (int snapped = 0; snapped <= 1; snapped++) {
 			memset(&p, 0, sizeof(p));
-			r = decode_packet(c->linktype, buf, (uint32_t)cut,
+			enum decode_result r =
+			    decode_packet(c->linktype, buf, (uint32_t)cut,
 					  (uint32_t)(snapped ? c->len : cut), TS, &p);
-			name = decode_result_name(r);
+			const char *name = decode_result_name(r);
 			assert_true((int)r >= 0 && (int)r < DECODE_RESULT_COUNT);
 			assert_string_not_equal(name, "unknown");
 			if (cut < c->min_ok) {

@@ -443,10 +443,10 @@ static void test_throughput_report(void **state)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	double build = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	double look = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
+	double lookup_s = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
 	print_message("# 100,000 IPv4 prefixes: build %.3f s, %.1f M lookups/s, %zu KiB "
 		      "(checksum %llu)\n",
-		      build, LOOKUPS / look / 1e6, matcher_memory(m) / 1024,
+		      build, LOOKUPS / lookup_s / 1e6, matcher_memory(m) / 1024,
 		      (unsigned long long)sum);
 	matcher_free(m);
 	free(addrs);

@@ -171,7 +171,7 @@ struct conv {
 /* One conversation, every packet of it, timed like a real exchange. */
 static int add_conv(struct gen *g, const struct conv *c)
 {
-	uint8_t ip[FRAME_MAX], icmp[FRAME_MAX];
+	uint8_t ip[FRAME_MAX];
 	uint32_t isn = (uint32_t)rnd(g), sisn = (uint32_t)rnd(g);
 	uint16_t sport = c->sport ? c->sport : (uint16_t)(32768 + rnd(g) % 28000);
 	uint16_t dport = c->port ? c->port : 25;
@@ -197,6 +197,7 @@ static int add_conv(struct gen *g, const struct conv *c)
 		return 0;
 	}
 	if (!strcmp(c->outcome, "rejected")) {
+		uint8_t icmp[FRAME_MAX];
 		size_t m = frame_ip_icmp_unreach(icmp, sizeof(icmp), c->dst,
 						 strchr(c->dst, ':') ? 1 : 13, ip, n, 0);
 		if (!m)
