@@ -374,6 +374,30 @@ static uint64_t filter_bits(uint64_t h, uint32_t *ret_word)
 	return 1ULL << (h & 63) | 1ULL << ((h >> 6) & 63);
 }
 
+#define AGG_AHEAD_FAR  16u
+#define AGG_AHEAD_NEAR 8u
+
+static uint32_t ring_at(const struct aggregate *ag, uint32_t ahead)
+{
+	uint32_t i = ag->fifo_head + ahead;
+
+	return ag->fifo[i >= ag->max_src ? i - ag->max_src : i];
+}
+
+/* A source's home slot and filter word, for an attempt the tracker will
+ * emit soon (see tracker_ahead_fn). */
+void aggregate_prefetch(const struct aggregate *ag, const struct lw_addr *addr)
+{
+	uint64_t h = addr_hash(ag, addr);
+
+	__builtin_prefetch(&ag->slots[slot_home(ag, h)]);
+	if (ag->evicted_filter) {
+		uint32_t w;
+		filter_bits(h, &w);
+		__builtin_prefetch(&ag->evicted_filter[w]);
+	}
+}
+
 /* Gives the victim's record up; what the store still owes for it stays
  * in its pending entry. Returns -1 when out of memory (nothing done). */
 static int evict(struct aggregate *ag, uint32_t idx)
@@ -621,6 +645,23 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 	uint64_t h = addr_hash(ag, &a->src);
 	uint32_t pos, idx = slot_find(ag, h, &a->src, &pos);
 	if (idx == NO_SOURCE) {
+		/* Under a flood every admission evicts the ring's oldest: the
+		 * victims of the next admissions are known now. Their records
+		 * are fetched AGG_AHEAD_FAR admissions early, and (the record then
+		 * in cache) their slots and filter words AGG_AHEAD_NEAR early, so
+		 * an eviction's misses overlap the admissions between. Written
+		 * here, not in a helper: GCC deems a function of prefetches alone
+		 * pure, and drops the call. */
+		if (ag->n_src == ag->max_src && ag->fifo_n > AGG_AHEAD_FAR) {
+			__builtin_prefetch(&ag->src[ring_at(ag, AGG_AHEAD_FAR)]);
+			uint64_t vh = addr_hash(ag, &ag->src[ring_at(ag, AGG_AHEAD_NEAR)].addr);
+			__builtin_prefetch(&ag->slots[slot_home(ag, vh)]);
+			if (ag->evicted_filter) {
+				uint32_t w;
+				filter_bits(vh, &w);
+				__builtin_prefetch(&ag->evicted_filter[w]);
+			}
+		}
 		if (cls == CLASS_OUTSIDE)
 			hll_add(ag, &a->src);
 		idx = admit(ag, h, &a->src, pos, cls);

@@ -122,6 +122,9 @@ static inline struct source_agg *aggregate_at(const struct aggregate *ag, uint32
 {
 	return &ag->src[i];
 }
+/* Starts loading what aggregate_add() will first read for a source (its
+ * home slot): a hint, no effect on the result. */
+void aggregate_prefetch(const struct aggregate *ag, const struct lw_addr *addr);
 const struct source_agg *aggregate_find(const struct aggregate *ag, const struct lw_addr *addr);
 /* The source's rare fields, NULL when it has none. */
 const struct source_cold *aggregate_cold(const struct aggregate *ag, const struct source_agg *s);

@@ -33,6 +33,13 @@ static void on_attempt(const struct attempt *a, void *userdata)
 		p->on_attempt(a, &ref, p->on_attempt_data);
 }
 
+static void on_ahead(const struct lw_addr *src, void *userdata)
+{
+	const struct pipeline *p = userdata;
+
+	aggregate_prefetch(p->agg, src);
+}
+
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct rules *rules)
 {
 	struct pipeline *p = calloc(1, sizeof(*p));
@@ -47,6 +54,7 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct rules *r
 	tc.max_attempts = cfg->max_attempts;
 	tc.timeout_us = cfg->timeout_us;
 	tc.n_ports = rules_ports(rules, &tc.ports);
+	tc.ahead = on_ahead;
 	p->tracker = tracker_new(&tc, on_attempt, p);
 	p->agg = aggregate_new(cfg->max_sources);
 	if (!p->tracker || !p->agg)

@@ -41,6 +41,8 @@
 #define TRACKER_MIN_SLOTS	   16
 
 #define NIL UINT32_MAX
+/* How many evictions ahead make_room() starts loading a victim's data. */
+#define TRACKER_AHEAD 2u
 
 enum entry_state { ENTRY_FREE = 0, ENTRY_OPEN, ENTRY_LINGER };
 
@@ -373,6 +375,22 @@ static void make_room(struct tracker *t)
 		return;
 	}
 	uint32_t idx = t->open.head;
+
+	/* Under a flood every SYN evicts the oldest open attempt, and the
+	 * victims of the next SYNs are next on the open list. Starting the
+	 * loads of a victim's slot (and, through the hook, what the consumer
+	 * will read for it) TRACKER_AHEAD evictions early overlaps those cache
+	 * misses with the packets between. The walk reads entries that were
+	 * filled in this order, a stream the hardware prefetcher follows. */
+	uint32_t ahead = t->entries[idx].next;
+	for (unsigned i = 1; i < TRACKER_AHEAD && ahead != NIL; i++)
+		ahead = t->entries[ahead].next;
+	if (ahead != NIL) {
+		const struct entry *a = &t->entries[ahead];
+		__builtin_prefetch(&t->slots[a->hash & t->mask]);
+		if (t->cfg.ahead)
+			t->cfg.ahead(&a->src, t->userdata);
+	}
 
 	entry_emit(t, &t->entries[idx], true, false, NULL);
 	t->stats.evictions++;

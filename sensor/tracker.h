@@ -15,12 +15,19 @@ struct tracker;
  * and the callback must not call back into the tracker. */
 typedef void (*tracker_emit_fn)(const struct attempt *a, void *userdata);
 
+/* Called, when set, with the client address of an open attempt that a full
+ * table will evict a few SYNs from now (a flood evicts in age order), so
+ * the consumer can start loading what it will need for it then. Must be
+ * cheap and must not call back into the tracker. */
+typedef void (*tracker_ahead_fn)(const struct lw_addr *src, void *userdata);
+
 struct tracker_config {
 	uint32_t max_attempts; /* table bound; LW_TRACKER_MAX_DEFAULT */
 	uint64_t timeout_us;   /* LW_HANDSHAKE_TIMEOUT_US */
 	uint64_t linger_us;    /* LW_LINGER_US */
 	const uint16_t *ports; /* watched server ports */
 	unsigned n_ports;
+	tracker_ahead_fn ahead; /* optional; gets the emit callback's userdata */
 };
 
 struct tracker_stats {

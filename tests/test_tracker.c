@@ -949,6 +949,59 @@ static void test_flood(void **state)
 	assert_int_equal(s->n, st.attempts);
 }
 
+/* The ahead hook names, at each eviction, a victim of a later one, so the
+ * consumer's loads for it start early: every address it names must be
+ * evicted, in the same order, a fixed number of evictions later. */
+struct ahead_run {
+	struct sink sink; /* first: sink_emit gets this struct */
+	struct lw_addr hinted[SINK_KEEP];
+	size_t n_hinted;
+};
+
+static void on_ahead(const struct lw_addr *src, void *userdata)
+{
+	struct ahead_run *run = userdata;
+
+	if (run->n_hinted < SINK_KEEP)
+		run->hinted[run->n_hinted] = *src;
+	run->n_hinted++;
+}
+
+static void test_ahead_names_later_victims(void **state)
+{
+	struct tracker_config cfg;
+	struct ahead_run *run = calloc(1, sizeof(*run));
+	char src[32];
+
+	(void)state;
+	assert_non_null(run);
+	tracker_config_defaults(&cfg);
+	cfg.max_attempts = 4;
+	cfg.ahead = on_ahead;
+	struct tracker *t = tracker_new(&cfg, sink_emit, run);
+	assert_non_null(t);
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(src, sizeof(src), "203.0.113.%u", i + 1);
+		feed(t, mk_tcp(T0 + i, src, CPORT, SRV, 25, TCPF_SYN, ISN, 0));
+	}
+	/* 36 evictions, each naming a victim some evictions on */
+	assert_int_equal(run->sink.n, 36);
+	assert_int_equal(run->n_hinted, 36);
+	size_t d = 1;
+	while (d < run->sink.n && !addr_equal(&run->hinted[0], &run->sink.a[d].src))
+		d++;
+	assert_true(d < 4); /* ahead of its eviction, within the table */
+	/* the last d named are still open: the end of the capture emits them */
+	tracker_finish(t);
+	assert_int_equal(run->sink.n, 40);
+	for (size_t i = 0; i < run->n_hinted; i++) {
+		assert_int_equal(run->sink.a[i + d].evicted, i + d < 36);
+		assert_true(addr_equal(&run->hinted[i], &run->sink.a[i + d].src));
+	}
+	tracker_free(t);
+	free(run);
+}
+
 /* ---- construction ---- */
 
 static void test_new_and_free(void **state)
@@ -1029,6 +1082,7 @@ int main(void)
 	    T(test_flood),
 	    T(test_new_and_free),
 	    T(test_outcome_names),
+	    T(test_ahead_names_later_victims),
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
