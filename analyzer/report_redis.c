@@ -96,6 +96,28 @@ static redisReply *run(struct store *s, const char *key, int argc, const char **
 	return get_reply(s, key);
 }
 
+/* run() for the listing commands (SMEMBERS, ZRANGEBYSCORE): the reply
+ * must be an array of strings, which the callers then index without
+ * looking again. A server that answers otherwise is refused by name, not
+ * trusted into a NULL dereference. */
+static redisReply *run_list(struct store *s, const char *key, int argc, const char **argv)
+{
+	redisReply *r = run(s, key, argc, argv);
+
+	if (!r)
+		return NULL;
+	bool ok = r->type == REDIS_REPLY_ARRAY;
+	for (size_t i = 0; ok && i < r->elements; i++)
+		ok = r->element[i] && r->element[i]->type == REDIS_REPLY_STRING;
+	if (!ok) {
+		freeReplyObject(r);
+		fail(s, STORE_ERR_REPLY, "redis %s: %s %s: not a list of strings", s->where,
+		     argv[0], key);
+		return NULL;
+	}
+	return r;
+}
+
 static uint64_t to_u64(const char *v)
 {
 	return v ? strtoull(v, NULL, 10) : 0;
@@ -179,7 +201,7 @@ static int read_sensors(struct store *s, const struct report_query *q, struct re
 {
 	char key[256];
 	const char *argv[2] = {"SMEMBERS", store_key(s, "sensors", key, sizeof(key))};
-	redisReply *m = run(s, key, 2, argv);
+	redisReply *m = run_list(s, key, 2, argv);
 	struct sensor_ctx x = {.r = r, .st = st};
 
 	if (!m)
@@ -295,7 +317,7 @@ static int read_totals(struct store *s, const struct report_query *q, struct rep
 			       "+inf"};
 
 	snprintf(min, sizeof(min), "%" PRIu64, (uint64_t)(q->since_us / 3600000000ULL * 3600u));
-	redisReply *hours = run(s, key, 4, argv);
+	redisReply *hours = run_list(s, key, 4, argv);
 	if (!hours)
 		return -1;
 	/* ascending by the hour's start: already the timeline's order */
@@ -435,7 +457,7 @@ static int read_sources(struct store *s, const struct report_query *q, struct re
 	int rc = 0;
 
 	snprintf(min, sizeof(min), "%" PRIu64, q->since_us);
-	redisReply *seen = run(s, key, 5, argv);
+	redisReply *seen = run_list(s, key, 5, argv);
 	if (!seen)
 		return -1;
 	size_t n = seen->elements / 2;
