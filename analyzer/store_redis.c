@@ -612,6 +612,51 @@ static void encode_hours(struct enc *e, const struct store_batch *b)
 	}
 }
 
+/* The indexes outlive their sources unless trimmed: they expire only when
+ * every sensor has stopped writing, while each src: hash expires on its
+ * own. Every batch therefore drops, atomically, up to STORE_TRIM_MAX
+ * sources last seen more than the retention before the batch's newest
+ * sighting (data time, so an old capture replayed never trims newer data)
+ * from `seen`, `attempts` and `reached`, and the hours that old from
+ * `hours`. A script, because which members go is decided by `seen` while
+ * other sensors may be writing it; ZREM and ZREMRANGEBYSCORE are allowed
+ * under maxmemory, so trimming still frees memory when writes are refused. */
+static const char trim_script[] =
+    "local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, "
+    "ARGV[2])\n"
+    "for i = 1, #old, 500 do\n"
+    "  local part = {unpack(old, i, math.min(i + 499, #old))}\n"
+    "  redis.call('ZREM', KEYS[1], unpack(part))\n"
+    "  redis.call('ZREM', KEYS[2], unpack(part))\n"
+    "  redis.call('ZREM', KEYS[3], unpack(part))\n"
+    "end\n"
+    "redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[3])\n"
+    "return #old\n";
+
+static void encode_trim(struct enc *e, const struct store_batch *b)
+{
+	uint64_t newest = 0, keep_us = (uint64_t)e->s->cfg.retention_s * 1000000u;
+
+	for (uint32_t i = 0; i < b->n_src; i++)
+		if (b->src[i].last_us > newest)
+			newest = b->src[i].last_us;
+	if (newest <= keep_us)
+		return;
+	uint64_t cutoff = newest - keep_us;
+	cmd_begin(e, 10, -1);
+	arg(e, "EVAL");
+	arg(e, trim_script);
+	arg(e, "4");
+	arg_key(e, "seen", NULL);
+	arg_key(e, "attempts", NULL);
+	arg_key(e, "reached", NULL);
+	arg_key(e, "hours", NULL);
+	arg_u64(e, cutoff);
+	arg_u64(e, STORE_TRIM_MAX);
+	/* `hours` holds the start of each hour in seconds */
+	arg_u64(e, cutoff / 1000000u / 3600u * 3600u);
+}
+
 static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t lost,
 			  const char *tag)
 {
@@ -670,6 +715,7 @@ static int encode_batch(struct store *s, const struct store_batch *b, uint64_t l
 	for (uint32_t i = 0; i < b->n_src; i++)
 		encode_source(&e, b, i);
 	encode_seen(&e, b);
+	encode_trim(&e, b);
 	encode_days(&e, b);
 	encode_hours(&e, b);
 	encode_sensor(&e, &b->health, lost, tag);

@@ -23,7 +23,10 @@
  * and three indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen
  *   P hours                 zset  yyyymmddHH -> start of the hour (s)
- *   P sensors               set   sensor names */
+ *   P sensors               set   sensor names
+ * Keys expire after the retention; the indexes, refreshed by every flush,
+ * are trimmed instead: each batch drops what is older than the retention
+ * before its newest sighting from seen, attempts, reached and hours. */
 #ifndef LW_STORE_REDIS_H
 #define LW_STORE_REDIS_H
 
@@ -42,6 +45,7 @@
 #define STORE_BACKOFF_MIN_MS	  100u		 /* first reconnect delay, doubled each time */
 #define STORE_BACKOFF_MAX_MS	  30000u	 /* cap: a restarted Redis is found within 30 s */
 #define STORE_VARIADIC_CHUNK	  10000u /* elements per PFADD or ZADD: keeps a command small */
+#define STORE_TRIM_MAX		  10000u /* stale sources dropped from the indexes per batch */
 #define STORE_SENSOR_NAME_MAX	  63u
 #define STORE_PREFIX_MAX	  64u
 

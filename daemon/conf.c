@@ -59,7 +59,7 @@ const struct config_key config_keys[] = {
 			       "Redis password on the file's first line"},
     [K_REDIS_PREFIX] = {"redis-prefix", CONFIG_STRING, "PREFIX", "Redis key prefix (lockwatch:)"},
     [K_REDIS_RETENTION] = {"redis-retention", CONFIG_UINT, "DAYS",
-			   "expiry of per-source and hourly keys (30)"},
+			   "expiry of per-source and hourly keys, index trim age (30)"},
     [K_REDIS_MAX_PENDING] = {"redis-max-pending", CONFIG_UINT, "N",
 			     "sources held while Redis is away (1048576)"},
     [K_FOREGROUND] = {"foreground", CONFIG_BOOL, NULL, "alerts and messages to stderr"},
