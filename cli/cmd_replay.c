@@ -203,7 +203,10 @@ struct replay_store {
 
 static void replay_flush(struct replay_store *rs)
 {
-	struct store_batch *b = aggregate_take_batch(rs->p->agg);
+	struct store_batch *b;
+
+	pipeline_drain(rs->p); /* the batch holds every packet read so far */
+	b = aggregate_take_batch(rs->p->agg);
 	struct capture_stats cs;
 	struct tracker_stats ts;
 

@@ -83,22 +83,60 @@ int pipeline_keep_hours(struct pipeline *p)
 	return p->hours ? 0 : -1;
 }
 
+static void track_oldest(struct pipeline *p)
+{
+	tracker_packet(p->tracker, &p->queue[p->q_head].pkt);
+	p->q_head = (p->q_head + 1) % PIPELINE_AHEAD;
+	p->q_n--;
+}
+
+void pipeline_drain(struct pipeline *p)
+{
+	while (p->q_n > 0)
+		track_oldest(p);
+}
+
+void pipeline_advance(struct pipeline *p, uint64_t now_us)
+{
+	pipeline_drain(p);
+	tracker_advance(p->tracker, now_us);
+}
+
 void pipeline_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *data, void *userdata)
 {
 	struct pipeline *p = userdata;
-	struct pkt pkt;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-	enum decode_result r = decode_packet(linktype, data, h->caplen, h->len, ts, &pkt);
+
+	if (p->q_n == PIPELINE_AHEAD)
+		track_oldest(p);
+	struct pipeline_queued *q = &p->queue[(p->q_head + p->q_n) % PIPELINE_AHEAD];
+	enum decode_result r = decode_packet(linktype, data, h->caplen, h->len, ts, &q->pkt);
 
 	p->decoded[r]++;
-	if (r == DECODE_OK)
-		tracker_packet(p->tracker, &pkt);
-	else
-		tracker_advance(p->tracker, ts);
+	if (r != DECODE_OK) {
+		/* in order: what is queued happened before this packet's time */
+		pipeline_advance(p, ts);
+		return;
+	}
+	if (q->pkt.payload_len > 0) {
+		if (tracker_reads_payload(p->tracker, &q->pkt)) {
+			uint32_t n = q->pkt.payload_len < PIPELINE_PAYLOAD_KEEP
+					 ? q->pkt.payload_len
+					 : PIPELINE_PAYLOAD_KEEP;
+			memcpy(q->payload, q->pkt.payload, n);
+			q->pkt.payload = q->payload;
+			q->pkt.payload_len = n;
+		} else {
+			q->pkt.payload = NULL; /* gone with libpcap's buffer */
+		}
+	}
+	tracker_prefetch(p->tracker, &q->pkt);
+	p->q_n++;
 }
 
 void pipeline_finish(struct pipeline *p)
 {
+	pipeline_drain(p);
 	tracker_finish(p->tracker);
 }
 
@@ -106,6 +144,7 @@ struct rules *pipeline_swap_rules(struct pipeline *p, struct rules *rules)
 {
 	struct rules *old = p->rules;
 
+	pipeline_drain(p); /* the new rules from the next packet on */
 	p->rules = rules;
 	return old;
 }
@@ -114,6 +153,7 @@ int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct r
 {
 	struct tracker_stats ts;
 
+	pipeline_drain(p);
 	tracker_get_stats(p->tracker, &ts);
 	r->packets = cs->packets;
 	r->kernel_drops = cs->kernel_drops;

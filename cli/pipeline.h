@@ -27,6 +27,20 @@ struct pipeline_config {
 typedef void (*pipeline_attempt_fn)(const struct attempt *a, const struct rule_ref *ref,
 				    void *userdata);
 
+/* Packets are tracked PIPELINE_AHEAD - 1 packets after they are decoded,
+ * so that the tracker's index slot for each is loaded (tracker_prefetch)
+ * while the packets before it are tracked: under a flood of new sources
+ * that slot is a cache miss per packet. libpcap reuses its buffer, so a
+ * queued packet keeps a copy of what the tracker reads of its payload
+ * (the HELO line). */
+#define PIPELINE_AHEAD	      4u
+#define PIPELINE_PAYLOAD_KEEP (LW_HELO_MAX + 8u) /* "EHLO " + name + CRLF */
+
+struct pipeline_queued {
+	struct pkt pkt;
+	uint8_t payload[PIPELINE_PAYLOAD_KEEP];
+};
+
 struct pipeline {
 	struct rules *rules; /* owned */
 	struct tracker *tracker;
@@ -35,6 +49,8 @@ struct pipeline {
 	pipeline_attempt_fn on_attempt;
 	void *on_attempt_data;
 	struct hour_table *hours; /* per-hour counts for the timeline; NULL: not kept */
+	struct pipeline_queued queue[PIPELINE_AHEAD]; /* decoded, not yet tracked */
+	unsigned q_head, q_n;
 };
 
 void pipeline_config_defaults(struct pipeline_config *cfg);
@@ -45,9 +61,16 @@ void pipeline_free(struct pipeline *p);
  * daemon's hours are the store's series). Returns 0 or -1 (memory). */
 int pipeline_keep_hours(struct pipeline *p);
 
-/* A capture_packet_fn: userdata is the pipeline. */
+/* A capture_packet_fn: userdata is the pipeline. The packet may be tracked
+ * later, at the latest by pipeline_drain(). */
 void pipeline_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *data,
 		     void *userdata);
+/* Tracks every packet still queued. Call it after each read from the
+ * capture and before reading the tracker's or the aggregate's state
+ * directly; the pipeline's own functions below do it themselves. */
+void pipeline_drain(struct pipeline *p);
+/* Packet time moves on without a packet (a live capture gone quiet). */
+void pipeline_advance(struct pipeline *p, uint64_t now_us);
 /* End of input: the tracker's open attempts are emitted and counted. */
 void pipeline_finish(struct pipeline *p);
 

@@ -130,7 +130,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	/* Live time only: a replay's clock is its packets'. */
 	if (d->cfg->interface) {
 		uint64_t now = daemon_now_us();
-		tracker_advance(d->pipe->tracker, now);
+		pipeline_advance(d->pipe, now);
 		alerter_tick(d->alerter, now);
 		check_drops(d);
 	}
@@ -185,6 +185,8 @@ static int on_capture_io(sd_event_source *s, int fd, uint32_t revents, void *use
 	/* A bounded number of packets per turn, so timers and signals still
 	 * run when the interface never goes quiet. */
 	int n = capture_next(d->cap, LW_DAEMON_BATCH, pipeline_packet, d->pipe);
+
+	pipeline_drain(d->pipe); /* timers and the store read what it counted */
 	if (n < 0) {
 		/* The interface went away or the socket broke: with privileges
 		 * gone it cannot be reopened, so stop and let the service manager
@@ -201,6 +203,7 @@ static int on_replay(sd_event_source *s, void *userdata)
 	struct daemon *d = userdata;
 	int n = capture_next(d->cap, LW_DAEMON_BATCH, pipeline_packet, d->pipe);
 
+	pipeline_drain(d->pipe); /* timers and the store read what it counted */
 	if (n >= 0)
 		return 0;
 	if (n != CAPTURE_END) {

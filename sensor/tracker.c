@@ -632,6 +632,24 @@ static inline bool port_watched(const struct tracker *t, uint16_t port)
 	return (t->ports[port >> 3] >> (port & 7)) & 1;
 }
 
+bool tracker_reads_payload(const struct tracker *t, const struct pkt *p)
+{
+	return p->kind == PKT_TCP && port_watched(t, p->dport);
+}
+
+void tracker_prefetch(const struct tracker *t, const struct pkt *p)
+{
+	struct key k;
+
+	if (p->kind == PKT_ICMP_UNREACH || (p->kind == PKT_TCP && port_watched(t, p->dport)))
+		k = (struct key){&p->src, &p->dst, p->sport, p->dport};
+	else if (p->kind == PKT_TCP && port_watched(t, p->sport))
+		k = (struct key){&p->dst, &p->src, p->dport, p->sport};
+	else
+		return;
+	__builtin_prefetch(&t->slots[key_hash(t, &k) & t->mask]);
+}
+
 void tracker_packet(struct tracker *t, const struct pkt *p)
 {
 	tracker_advance(t, p->ts_us);

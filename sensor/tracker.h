@@ -48,6 +48,14 @@ void tracker_free(struct tracker *t);
 /* Feed one decoded packet. Also advances the tracker's clock to p->ts_us
  * and expires what timed out before it. */
 void tracker_packet(struct tracker *t, const struct pkt *p);
+/* Starts loading the index slot tracker_packet() will first read for p: a
+ * caller that decodes a few packets ahead hides that cache miss behind the
+ * packets between. A hint; no effect on the result. */
+void tracker_prefetch(const struct tracker *t, const struct pkt *p);
+/* Whether tracker_packet() may read p's payload: only a client's, for its
+ * HELO line (at most LW_HELO_MAX + 7 bytes of it); a server's banner and
+ * replies are never read, so a caller keeping packets may drop them. */
+bool tracker_reads_payload(const struct tracker *t, const struct pkt *p);
 /* Advance packet time without a packet (live idle periods). */
 void tracker_advance(struct tracker *t, uint64_t now_us);
 /* End of capture: emit every open attempt as it stands. */

@@ -165,3 +165,17 @@ gen otherport <<'S'
 S
 replay otherport
 check "other port: not watched, effective stays unproven" json_is "$TMP/otherport.json" 'd["verdict"]' unproven
+
+# --- The longest HELO a client sends is kept to LW_HELO_MAX (255) bytes:
+# packets wait a few places before the tracker, with a copy of as much of
+# their payload as it reads
+long=$(python3 -c 'print("h" * 250 + ".example")')
+gen longhelo <<S
+0 198.51.100.10 192.0.2.25 smtp gw1.example
+1 203.0.113.70 192.0.2.25 smtp $long
+2 203.0.113.71 192.0.2.25 smtp short.example
+S
+replay longhelo
+check "long HELO: its first 255 bytes" json_is "$TMP/longhelo.json" \
+	'[len(s["helo"]) for s in d["sources"] if s["addr"] == "203.0.113.70"] + [s["helo"] for s in d["sources"] if s["addr"] == "203.0.113.71"]' \
+	'[255, "short.example"]'
