@@ -62,3 +62,18 @@ replay "$TMP/old.pcap"
 check "old replayed again" [ "$rc" -eq 2 ]
 check "old again: the new sources stay indexed" \
 	[ "$(members seen)" = "198.51.100.10 203.0.113.7 203.0.113.8 203.0.113.9" ]
+
+# A backlog larger than one ZREM chunk of the script (500): 1,200 stale
+# sources go in one flush, from all three source indexes
+python3 -c '
+for i in range(1200):
+    print("%d 10.%d.%d.1 192.0.2.25 refused" % (10 * 86400 + i // 100, i // 256, i % 256))
+' | "$LWGEN" -o "$TMP/many.pcap" --script - || not_ok "lwgen many"
+"$LWGEN" -o "$TMP/later.pcap" --script - <<S || not_ok "lwgen later"
+$((13 * DAY)) 203.0.113.10 192.0.2.25 refused
+S
+replay "$TMP/many.pcap"
+check "backlog: 1,200 sources indexed" [ "$($RCLI zcard lockwatch:attempts)" -ge 1200 ]
+replay "$TMP/later.pcap"
+check "backlog: all trimmed in one flush" [ "$(members seen)" = "203.0.113.10" ]
+check "backlog: attempts trimmed alike" [ "$(members attempts)" = "203.0.113.10" ]
