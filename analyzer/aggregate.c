@@ -13,6 +13,7 @@
 #include "analyzer/aggregate.h"
 
 #include "analyzer/store_batch.h"
+#include "common/hash.h"
 
 #include <endian.h>
 #include <stdlib.h>
@@ -23,27 +24,10 @@
 #define HLL_REGISTERS (1u << LW_SOURCES_HLL_BITS)
 #define HLL_Q	      (64 - LW_SOURCES_HLL_BITS) /* hash bits left for the rank */
 
-static uint64_t mix64(uint64_t x)
-{
-	/* splitmix64 finaliser: cheap, and every input bit reaches every
-	 * output bit, so spoofed sources spread over the slots. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 /* Seeded at start, so no one can aim sources at one probe sequence. */
 static uint64_t addr_hash(const struct aggregate *ag, const struct lw_addr *a)
 {
-	uint64_t w0, w1;
-
-	memcpy(&w0, a->bytes, 8);
-	memcpy(&w1, a->bytes + 8, 8);
-	uint64_t h = mix64(ag->seed ^ w0 ^ ((uint64_t)a->family << 56));
-	return mix64(h ^ w1);
+	return lw_addr_hash(ag->seed, a);
 }
 
 /* ---- HyperLogLog ---------------------------------------------------------
@@ -180,7 +164,7 @@ struct aggregate *aggregate_new(uint32_t max_sources)
 	ag->hll = calloc(HLL_REGISTERS, 1);
 	if (!ag->slots || !ag->src || !ag->cold_of || !ag->fifo || !ag->cold || !ag->hll)
 		goto fail;
-	ag->seed = mix64((uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)ag);
+	ag->seed = lw_mix64((uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)ag);
 	return ag;
 fail:
 	aggregate_free(ag);

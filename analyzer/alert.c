@@ -14,6 +14,7 @@
 #include <systemd/sd-journal.h>
 
 #include "analyzer/report.h"
+#include "common/hash.h"
 
 struct event_info {
 	const char *name;
@@ -343,25 +344,10 @@ void alerter_get_stats(const struct alerter *al, struct alerter_stats *ret)
 	*ret = al->stats;
 }
 
-static uint64_t mix(uint64_t x)
-{
-	/* splitmix64 finaliser */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 static struct dedup_slot *dedup_set(struct alerter *al, const struct lw_addr *addr, uint8_t event)
 {
-	uint64_t h = al->seed ^ ((uint64_t)event << 56) ^ addr->family;
-	uint64_t w[2];
+	uint64_t h = lw_addr_hash(al->seed ^ ((uint64_t)event << 48), addr);
 
-	memcpy(w, addr->bytes, sizeof(w));
-	h = mix(h ^ w[0]);
-	h = mix(h ^ w[1]);
 	return &al->slots[(h % al->n_sets) * DEDUP_WAYS];
 }
 

@@ -93,15 +93,13 @@ static void not_run(struct doctor *d, const char *what)
 
 static int parse_args(int argc, char **argv, struct doctor_opts *o)
 {
-	enum { OPT_SECONDS = 256, OPT_CAPFILE, OPT_REDIS, OPT_PWFILE, OPT_PREFIX };
+	enum { OPT_SECONDS = 256, OPT_CAPFILE };
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
 	    {"interface", required_argument, NULL, 'i'},
 	    {"seconds", required_argument, NULL, OPT_SECONDS},
 	    {"capture-file", required_argument, NULL, OPT_CAPFILE},
-	    {"redis", required_argument, NULL, OPT_REDIS},
-	    {"redis-password-file", required_argument, NULL, OPT_PWFILE},
-	    {"redis-prefix", required_argument, NULL, OPT_PREFIX},
+	    REDIS_OPTS_LONGOPTS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -134,20 +132,13 @@ static int parse_args(int argc, char **argv, struct doctor_opts *o)
 		case OPT_CAPFILE:
 			o->capture_file = optarg;
 			break;
-		case OPT_REDIS:
-			o->ro.url = optarg;
-			break;
-		case OPT_PWFILE:
-			o->ro.password_file = optarg;
-			break;
-		case OPT_PREFIX:
-			o->ro.prefix = optarg;
-			break;
 		case 'h':
 			fputs(doctor_usage, stdout);
 			exit(0);
-		default: /* lw_getopt said what is wrong */
-			return -1;
+		default:
+			if (redis_opts_take(&o->ro, c, optarg))
+				break;
+			return -1; /* lw_getopt said what is wrong */
 		}
 	}
 	if (optind < argc) {

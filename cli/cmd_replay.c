@@ -67,9 +67,6 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 		OPT_TIMEOUT,
 		OPT_MAX_ATTEMPTS,
 		OPT_MAX_SOURCES,
-		OPT_REDIS,
-		OPT_PWFILE,
-		OPT_PREFIX,
 		OPT_SENSOR_NAME,
 		OPT_RETENTION,
 		OPT_MAX_PENDING,
@@ -83,9 +80,7 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
 	    {"max-sources", required_argument, NULL, OPT_MAX_SOURCES},
-	    {"redis", required_argument, NULL, OPT_REDIS},
-	    {"redis-password-file", required_argument, NULL, OPT_PWFILE},
-	    {"redis-prefix", required_argument, NULL, OPT_PREFIX},
+	    REDIS_OPTS_LONGOPTS,
 	    {"sensor-name", required_argument, NULL, OPT_SENSOR_NAME},
 	    {"redis-retention", required_argument, NULL, OPT_RETENTION},
 	    {"redis-max-pending", required_argument, NULL, OPT_MAX_PENDING},
@@ -134,15 +129,6 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 				return -1;
 			o->pc.max_sources = (uint32_t)v;
 			break;
-		case OPT_REDIS:
-			o->ro.url = optarg;
-			break;
-		case OPT_PWFILE:
-			o->ro.password_file = optarg;
-			break;
-		case OPT_PREFIX:
-			o->ro.prefix = optarg;
-			break;
 		case OPT_SENSOR_NAME:
 			o->ro.sensor = optarg;
 			break;
@@ -167,8 +153,10 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 		case 'h':
 			fputs(replay_usage, stdout);
 			exit(0);
-		default: /* lw_getopt said what is wrong */
-			return -1;
+		default:
+			if (redis_opts_take(&o->ro, c, optarg))
+				break;
+			return -1; /* lw_getopt said what is wrong */
 		}
 	}
 	if (optind >= argc) {

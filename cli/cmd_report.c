@@ -86,19 +86,9 @@ static int parse_duration(const char *text, uint64_t *ret_s)
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum {
-		OPT_REDIS = 256,
-		OPT_PWFILE,
-		OPT_PREFIX,
-		OPT_SINCE,
-		OPT_SENSOR,
-		OPT_TOP,
-		OPT_TIMELINE
-	};
+	enum { OPT_SINCE = 256, OPT_SENSOR, OPT_TOP, OPT_TIMELINE };
 	static const struct option longopts[] = {
-	    {"redis", required_argument, NULL, OPT_REDIS},
-	    {"redis-password-file", required_argument, NULL, OPT_PWFILE},
-	    {"redis-prefix", required_argument, NULL, OPT_PREFIX},
+	    REDIS_OPTS_LONGOPTS,
 	    {"since", required_argument, NULL, OPT_SINCE},
 	    {"sensor", required_argument, NULL, OPT_SENSOR},
 	    {"json", no_argument, NULL, 'j'},
@@ -118,15 +108,6 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	while ((c = lw_getopt(argc, argv, ":jh", longopts, "report", "lockwatch report --help")) !=
 	       -1) {
 		switch (c) {
-		case OPT_REDIS:
-			o->ro.url = optarg;
-			break;
-		case OPT_PWFILE:
-			o->ro.password_file = optarg;
-			break;
-		case OPT_PREFIX:
-			o->ro.prefix = optarg;
-			break;
 		case OPT_SINCE:
 			if (parse_duration(optarg, &o->since_s) < 0) {
 				lw_error(
@@ -152,8 +133,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case 'h':
 			fputs(report_usage, stdout);
 			exit(0);
-		default: /* lw_getopt said what is wrong */
-			return -1;
+		default:
+			if (redis_opts_take(&o->ro, c, optarg))
+				break;
+			return -1; /* lw_getopt said what is wrong */
 		}
 	}
 	if (optind < argc) {

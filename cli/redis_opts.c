@@ -19,6 +19,23 @@ void redis_opts_defaults(struct redis_opts *o)
 	o->max_pending = STORE_MAX_PENDING_DEFAULT;
 }
 
+bool redis_opts_take(struct redis_opts *o, int c, const char *value)
+{
+	switch (c) {
+	case REDIS_OPT_URL:
+		o->url = value;
+		return true;
+	case REDIS_OPT_PASSWORD_FILE:
+		o->password_file = value;
+		return true;
+	case REDIS_OPT_PREFIX:
+		o->prefix = value;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Names become parts of keys: keep them to characters that need no
  * quoting anywhere and cannot be confused with the ':' separators. */
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
