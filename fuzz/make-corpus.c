@@ -89,17 +89,13 @@ static size_t wrap(unsigned sel, const uint8_t *ip, size_t ip_len, uint8_t *out,
 static struct tcp_spec seg(const char *src, const char *dst, uint16_t sport, uint16_t dport,
 			   uint32_t seq, uint32_t ack, uint8_t flags)
 {
-	struct tcp_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.src = src;
-	s.dst = dst;
-	s.sport = sport;
-	s.dport = dport;
-	s.seq = seq;
-	s.ack = ack;
-	s.flags = flags;
-	return s;
+	return (struct tcp_spec){.src = src,
+				 .dst = dst,
+				 .sport = sport,
+				 .dport = dport,
+				 .seq = seq,
+				 .ack = ack,
+				 .flags = flags};
 }
 
 /* One IP packet, in every link type, as a single-frame seed. */

@@ -143,18 +143,16 @@ static void add_frame(struct gen *g, uint64_t ts, const uint8_t *frame, size_t l
 static size_t tcp(uint8_t *out, const char *src, const char *dst, uint16_t sport, uint16_t dport,
 		  uint32_t seq, uint32_t ack, uint8_t flags, const char *payload)
 {
-	struct tcp_spec s;
+	struct tcp_spec s = {.src = src,
+			     .dst = dst,
+			     .sport = sport,
+			     .dport = dport,
+			     .seq = seq,
+			     .ack = ack,
+			     .flags = flags,
+			     .payload = payload,
+			     .payload_len = payload ? strlen(payload) : 0};
 
-	memset(&s, 0, sizeof(s));
-	s.src = src;
-	s.dst = dst;
-	s.sport = sport;
-	s.dport = dport;
-	s.seq = seq;
-	s.ack = ack;
-	s.flags = flags;
-	s.payload = payload;
-	s.payload_len = payload ? strlen(payload) : 0;
 	return frame_ip_tcp(out, FRAME_MAX, &s);
 }
 
