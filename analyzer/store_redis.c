@@ -633,30 +633,6 @@ static const char trim_script[] =
     "redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[3])\n"
     "return #old\n";
 
-static void encode_trim(struct enc *e, const struct store_batch *b)
-{
-	uint64_t newest = 0, keep_us = (uint64_t)e->s->cfg.retention_s * 1000000u;
-
-	for (uint32_t i = 0; i < b->n_src; i++)
-		if (b->src[i].last_us > newest)
-			newest = b->src[i].last_us;
-	if (newest <= keep_us)
-		return;
-	uint64_t cutoff = newest - keep_us;
-	cmd_begin(e, 10, -1);
-	arg(e, "EVAL");
-	arg(e, trim_script);
-	arg(e, "4");
-	arg_key(e, "seen", NULL);
-	arg_key(e, "attempts", NULL);
-	arg_key(e, "reached", NULL);
-	arg_key(e, "hours", NULL);
-	arg_u64(e, cutoff);
-	arg_u64(e, STORE_TRIM_MAX);
-	/* `hours` holds the start of each hour in seconds */
-	arg_u64(e, cutoff / 1000000u / 3600u * 3600u);
-}
-
 static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t lost,
 			  const char *tag)
 {
@@ -715,7 +691,6 @@ static int encode_batch(struct store *s, const struct store_batch *b, uint64_t l
 	for (uint32_t i = 0; i < b->n_src; i++)
 		encode_source(&e, b, i);
 	encode_seen(&e, b);
-	encode_trim(&e, b);
 	encode_days(&e, b);
 	encode_hours(&e, b);
 	encode_sensor(&e, &b->health, lost, tag);
@@ -920,6 +895,56 @@ static int hold(struct store *s)
 	return -1;
 }
 
+/* After a batch landed: its own round trip, outside the transaction, so
+ * that a server refusing scripts (an ACL user without @scripting rejects
+ * EVAL at queueing time, which would abort the whole MULTI) still takes
+ * every count. A refusal is said once and trimming stops; a lost
+ * connection is found by the next flush. */
+static void trim_indexes(struct store *s, const struct store_batch *b)
+{
+	uint64_t newest = 0, keep_us = (uint64_t)s->cfg.retention_s * 1000000u;
+	char k[4][256], cutoff[24], limit[16], hour[24];
+
+	if (s->trim_refused || !s->c)
+		return;
+	for (uint32_t i = 0; i < b->n_src; i++)
+		if (b->src[i].last_us > newest)
+			newest = b->src[i].last_us;
+	if (newest <= keep_us)
+		return;
+	snprintf(cutoff, sizeof(cutoff), "%" PRIu64, newest - keep_us);
+	snprintf(limit, sizeof(limit), "%u", STORE_TRIM_MAX);
+	/* `hours` holds the start of each hour in seconds */
+	snprintf(hour, sizeof(hour), "%" PRIu64, (newest - keep_us) / 3600000000u * 3600u);
+	const char *argv[10] = {"EVAL",
+				trim_script,
+				"4",
+				store_key(s, "seen", k[0], sizeof(k[0])),
+				store_key(s, "attempts", k[1], sizeof(k[1])),
+				store_key(s, "reached", k[2], sizeof(k[2])),
+				store_key(s, "hours", k[3], sizeof(k[3])),
+				cutoff,
+				limit,
+				hour};
+	redisReply *r = redisCommandArgv(s->c, 10, argv, NULL);
+	if (!r) {
+		redisFree(s->c); /* the next flush reconnects */
+		s->c = NULL;
+		return;
+	}
+	/* refused for good: no scripting for this user, or EVAL renamed away;
+	 * anything else (a busy server) is tried again with the next batch */
+	if (r->type == REDIS_REPLY_ERROR && (strncmp(r->str, "NOPERM", 6) == 0 ||
+					     strncmp(r->str, "ERR unknown command", 19) == 0)) {
+		char shown[160];
+		s->trim_refused = true;
+		s->notice_new = true;
+		snprintf(s->notice, sizeof(s->notice), "redis %s: the indexes are not trimmed (%s)",
+			 s->where, said(r->str, shown, sizeof(shown)));
+	}
+	freeReplyObject(r);
+}
+
 int store_flush_batch(struct store *s, struct store_batch *b)
 {
 	char tag[48];
@@ -966,6 +991,7 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		s->lost_dirty = rc == 1;
 		s->batches++;
 		s->sources_written += p->n_src;
+		trim_indexes(s, p);
 		s->backoff_ms = 0;
 		s->next_try_ms = 0;
 		store_batch_free(p);

@@ -25,8 +25,10 @@
  *   P hours                 zset  yyyymmddHH -> start of the hour (s)
  *   P sensors               set   sensor names
  * Keys expire after the retention; the indexes, refreshed by every flush,
- * are trimmed instead: each batch drops what is older than the retention
- * before its newest sighting from seen, attempts, reached and hours. */
+ * are trimmed instead: after each batch lands, one script drops what is
+ * older than the retention before the batch's newest sighting from seen,
+ * attempts, reached and hours (best effort, outside the transaction: a
+ * server that refuses scripts still gets every count). */
 #ifndef LW_STORE_REDIS_H
 #define LW_STORE_REDIS_H
 
@@ -84,7 +86,13 @@ struct store {
 	/* statistics */
 	uint64_t batches, commands_last, sources_written;
 	uint64_t lost; /* attempts whose per-source counts were dropped */
+	/* Set once when the server refuses to trim the indexes (a user without
+	 * @scripting): the counts are stored, the indexes grow. The caller
+	 * says it once and clears notice_new. */
+	char notice[384];
+	bool notice_new;
 	/* private */
+	bool trim_refused;
 	struct store_config cfg;
 	char where[160];
 	char *password, *prefix, *sensor;

@@ -290,6 +290,8 @@ static int replay_store_close(struct replay_store *rs)
 	}
 	if (rs->refused)
 		rc = LW_EXIT_UNAVAILABLE; /* Redis refused part of what was sent */
+	if (rs->s->notice_new)		  /* counts stored: a warning, not a failure */
+		lw_error("%s; every count was stored", rs->s->notice);
 	store_free(rs->s);
 	return rc;
 }

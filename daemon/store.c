@@ -39,6 +39,10 @@ static void run_flush(void *job, void *ctx)
 	struct daemon_store *ds = ctx;
 	int r = store_flush_batch(ds->store, job);
 
+	if (ds->store->notice_new) { /* once: the counts were stored */
+		ds->store->notice_new = false;
+		fprintf(stderr, "lockwatchd: %s; every count is stored\n", ds->store->notice);
+	}
 	/* a reconnect that is not due yet is no news */
 	if (r < 0 && ds->store->err == STORE_ERR_BACKOFF) {
 		atomic_store(&ds->in_flight, false);

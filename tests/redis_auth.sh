@@ -55,6 +55,21 @@ run_lw "$TMP/u2.json" "$TMP/u2.err" report --redis "redis://lwuser@127.0.0.1:$P/
 check "ACL user: report reads db 2" json_is "$TMP/u2.json" '[s["name"] for s in d["sensors"]]' '["mx2"]'
 expect_error 69 "WRONGPASS" "ACL user, wrong password" -- \
 	report --redis "redis://lwuser@127.0.0.1:$P" --redis-password-file "$TMP/pw"
+# --- an ACL user without scripting: the indexes cannot be trimmed (their
+# script is refused), every count is still stored, and it is said once
+$RCLI acl setuser noscript on '>nspass' '~lockwatch:*' '+@all' '-@dangerous' '-@scripting' \
+	>/dev/null || not_ok "ACL SETUSER noscript"
+printf 'nspass\n' >"$TMP/nspw"
+run_lw "$TMP/ns.json" "$TMP/ns.err" replay -r "$TMP/rules" --json --flush-interval 0 \
+	--redis "redis://noscript@127.0.0.1:$P/3" --redis-password-file "$TMP/nspw" \
+	--sensor-name mx3 "$TMP/t.pcap"
+check "no scripting: replay stores (exit 0)" [ "$rc" -eq 0 ]
+check "no scripting: the counts are in Redis" \
+	sh -c "[ \"\$($RCLI -n 3 hget lockwatch:src:203.0.113.7 refused)\" = 1 ]"
+check "no scripting: said once, as a warning" \
+	[ "$(grep -c "redis 127.0.0.1:$P: the indexes are not trimmed (NOPERM.*; every count was stored\$" "$TMP/ns.err")" = 1 ]
+check "no scripting: nothing else on stderr" [ "$(wc -l <"$TMP/ns.err")" = 1 ]
+
 # --- the ACL user may not touch keys outside its pattern: a clear error
 expect_error 69 "NOPERM\|No permissions" "ACL user outside its key pattern" -- \
 	report --redis "redis://lwuser@127.0.0.1:$P" --redis-password-file "$TMP/userpw" --redis-prefix other:
