@@ -8,7 +8,6 @@
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,38 +48,26 @@ static const char *keep(struct report_strings *st, const char *s)
 	return d;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(struct store *s, int err, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	s->err = err;
-	va_start(ap, fmt);
-	vsnprintf(s->errstr, sizeof(s->errstr), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Reads one reply; NULL with s->err set on I/O trouble or an error reply. */
 static redisReply *get_reply(struct store *s, const char *key)
 {
 	redisReply *r = NULL;
 
 	if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {
-		fail(s, STORE_ERR_IO, "redis %s: %s", s->where,
-		     s->c->errstr[0] ? s->c->errstr : "connection lost");
+		store_set_err(s, STORE_ERR_IO, "redis %s: %s", s->where,
+			      s->c->errstr[0] ? s->c->errstr : "connection lost");
 		redisFree(s->c);
 		s->c = NULL;
 		return NULL;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		if (strncmp(r->str, "WRONGTYPE", 9) == 0)
-			fail(s, STORE_ERR_REPLY, "redis: key %s holds the wrong kind of value",
-			     key);
+			store_set_err(s, STORE_ERR_REPLY,
+				      "redis: key %s holds the wrong kind of value", key);
 		else if (strncmp(r->str, "NOPERM", 6) == 0 || strncmp(r->str, "NOAUTH", 6) == 0)
-			fail(s, STORE_ERR_AUTH, "redis %s: %s", s->where, r->str);
+			store_set_err(s, STORE_ERR_AUTH, "redis %s: %s", s->where, r->str);
 		else
-			fail(s, STORE_ERR_REPLY, "redis %s: %s", s->where, r->str);
+			store_set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where, r->str);
 		freeReplyObject(r);
 		return NULL;
 	}
@@ -90,7 +77,7 @@ static redisReply *get_reply(struct store *s, const char *key)
 static redisReply *run(struct store *s, const char *key, int argc, const char **argv)
 {
 	if (redisAppendCommandArgv(s->c, argc, argv, NULL) != REDIS_OK) {
-		fail(s, STORE_ERR_NOMEM, "redis %s: out of memory", s->where);
+		store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory", s->where);
 		return NULL;
 	}
 	return get_reply(s, key);
@@ -111,8 +98,8 @@ static redisReply *run_list(struct store *s, const char *key, int argc, const ch
 		ok = r->element[i] && r->element[i]->type == REDIS_REPLY_STRING;
 	if (!ok) {
 		freeReplyObject(r);
-		fail(s, STORE_ERR_REPLY, "redis %s: %s %s: not a list of strings", s->where,
-		     argv[0], key);
+		store_set_err(s, STORE_ERR_REPLY, "redis %s: %s %s: not a list of strings",
+			      s->where, argv[0], key);
 		return NULL;
 	}
 	return r;
@@ -209,7 +196,7 @@ static int read_sensors(struct store *s, const struct report_query *q, struct re
 	r->sensors = calloc(m->elements ? m->elements : 1, sizeof(*r->sensors));
 	if (!r->sensors) {
 		freeReplyObject(m);
-		return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+		return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < m->elements; i++) {
@@ -324,7 +311,7 @@ static int read_totals(struct store *s, const struct report_query *q, struct rep
 	r->hours = calloc(hours->elements ? hours->elements : 1, sizeof(*r->hours));
 	if (!r->hours) {
 		freeReplyObject(hours);
-		return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+		return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 	}
 	for (size_t i = 0; i < hours->elements; i++) {
 		char hkey[256];
@@ -337,7 +324,7 @@ static int read_totals(struct store *s, const struct report_query *q, struct rep
 		const char *hv[2] = {"HGETALL", hkey};
 		if (redisAppendCommandArgv(s->c, 2, hv, NULL) != REDIS_OK) {
 			freeReplyObject(hours);
-			return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+			return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 		}
 	}
 	for (size_t i = 0; i < hours->elements; i++) {
@@ -470,7 +457,7 @@ static int read_sources(struct store *s, const struct report_query *q, struct re
 			const char *hv[2] = {"HGETALL", skey};
 			if (redisAppendCommandArgv(s->c, 2, hv, NULL) != REDIS_OK) {
 				freeReplyObject(seen);
-				return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+				return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 			}
 		}
 		for (size_t i = base; i < end; i++) {
@@ -486,7 +473,7 @@ static int read_sources(struct store *s, const struct report_query *q, struct re
 			}
 			if (rc == 0 && add_source(r, st, q, h, ip,
 						  to_u64(seen->element[2 * i + 1]->str), &cap) < 0)
-				rc = fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+				rc = store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 			freeReplyObject(h);
 		}
 	}
@@ -505,7 +492,7 @@ int report_from_redis(struct store *s, const struct report_query *q, struct repo
 
 	*ret_strings = st;
 	if (!st)
-		return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+		return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 	if (!s->c && store_connect(s) < 0)
 		return -1;
 	if (read_sensors(s, q, r, st) < 0 || read_totals(s, q, r) < 0 ||
@@ -514,7 +501,7 @@ int report_from_redis(struct store *s, const struct report_query *q, struct repo
 	if (!r->sources) {
 		r->sources = calloc(1, sizeof(*r->sources));
 		if (!r->sources)
-			return fail(s, STORE_ERR_NOMEM, "redis: out of memory");
+			return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 	}
 	report_finish(r);
 	return 0;

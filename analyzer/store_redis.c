@@ -49,8 +49,7 @@ static uint64_t wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-__attribute__((format(printf, 3, 4))) static int set_err(struct store *s, int err, const char *fmt,
-							 ...)
+int store_set_err(struct store *s, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -101,13 +100,13 @@ static redisReply *command(struct store *s, int err_kind, int argc, const char *
 	redisReply *r = redisCommandArgv(s->c, argc, argv, NULL);
 
 	if (!r) {
-		set_err(s, STORE_ERR_IO, "redis %s: %s", s->where,
-			s->c->errstr[0] ? s->c->errstr : "connection lost");
+		store_set_err(s, STORE_ERR_IO, "redis %s: %s", s->where,
+			      s->c->errstr[0] ? s->c->errstr : "connection lost");
 		back_off(s);
 		return NULL;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		set_err(s, err_kind, "redis %s: %s", s->where, r->str);
+		store_set_err(s, err_kind, "redis %s: %s", s->where, r->str);
 		freeReplyObject(r);
 		return NULL;
 	}
@@ -126,15 +125,15 @@ int store_connect(struct store *s)
 	s->c = u->is_unix ? redisConnectUnixWithTimeout(u->path, ctv)
 			  : redisConnectWithTimeout(u->host, u->port, ctv);
 	if (!s->c)
-		return set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory", s->where);
+		return store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory", s->where);
 	if (s->c->err) {
-		set_err(s, STORE_ERR_IO, "redis %s: %s", s->where, s->c->errstr);
+		store_set_err(s, STORE_ERR_IO, "redis %s: %s", s->where, s->c->errstr);
 		back_off(s);
 		return -1;
 	}
 	if (redisSetTimeout(s->c, tv_ms(s->cfg.command_timeout_ms)) != REDIS_OK ||
 	    (!u->is_unix && redisEnableKeepAlive(s->c) != REDIS_OK)) {
-		set_err(s, STORE_ERR_IO, "redis %s: %s", s->where, s->c->errstr);
+		store_set_err(s, STORE_ERR_IO, "redis %s: %s", s->where, s->c->errstr);
 		back_off(s);
 		return -1;
 	}
@@ -170,7 +169,7 @@ int store_connect(struct store *s)
 		const char *kill[4] = {"CLIENT", "KILL", "ID", id};
 		r = redisCommandArgv(s->c, 4, kill, NULL);
 		if (!r) {
-			set_err(s, STORE_ERR_IO, "redis %s: %s", s->where, s->c->errstr);
+			store_set_err(s, STORE_ERR_IO, "redis %s: %s", s->where, s->c->errstr);
 			back_off(s);
 			return -1;
 		}
@@ -733,15 +732,15 @@ static int exec_reply(struct store *s, const struct store_batch *b, const struct
 		/* EXECABORT or nil: nothing of the batch was applied */
 		if (q->first_err_src >= 0 && strncmp(q->first_err, "WRONGTYPE", 9) == 0) {
 			char ip[LW_ADDR_STRLEN];
-			return set_err(
+			return store_set_err(
 			    s, STORE_ERR_REPLY, "redis: key %ssrc:%s holds the wrong kind of value",
 			    s->prefix, addr_format(&b->src[q->first_err_src].addr, ip, sizeof(ip)));
 		}
-		return set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
-			       said(q->first_err[0]		   ? q->first_err
-				    : r->type == REDIS_REPLY_ERROR ? r->str
-								   : "transaction aborted",
-				    shown, sizeof(shown)));
+		return store_set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
+				     said(q->first_err[0]		 ? q->first_err
+					  : r->type == REDIS_REPLY_ERROR ? r->str
+									 : "transaction aborted",
+					  shown, sizeof(shown)));
 	}
 	/* EXEC ran: the batch landed, whatever single commands refused (a
 	 * key of the wrong type). Their sources' counts could not be stored:
@@ -761,12 +760,13 @@ static int exec_reply(struct store *s, const struct store_batch *b, const struct
 		if (rc == 0) {
 			if (src >= 0 && e->str && strncmp(e->str, "WRONGTYPE", 9) == 0) {
 				char ip[LW_ADDR_STRLEN];
-				set_err(s, STORE_ERR_REPLY,
-					"redis: key %ssrc:%s holds the wrong kind of value",
-					s->prefix, addr_format(&b->src[src].addr, ip, sizeof(ip)));
+				store_set_err(s, STORE_ERR_REPLY,
+					      "redis: key %ssrc:%s holds the wrong kind of value",
+					      s->prefix,
+					      addr_format(&b->src[src].addr, ip, sizeof(ip)));
 			} else {
-				set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
-					said(e->str, shown, sizeof(shown)));
+				store_set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
+					      said(e->str, shown, sizeof(shown)));
 			}
 			rc = 1;
 		}
@@ -787,21 +787,21 @@ static int send_batch(struct store *s, const struct store_batch *b, uint64_t los
 
 	*ret_unknown = false;
 	if (encode_batch(s, b, lost, tag) < 0)
-		return set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory building a batch",
-			       s->where);
+		return store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory building a batch",
+				     s->where);
 	s->commands_last = s->n_cmds + 2;
 	if (redisAppendFormattedCommand(s->c, multi, sizeof(multi) - 1) != REDIS_OK ||
 	    redisAppendFormattedCommand(s->c, s->buf, s->len) != REDIS_OK ||
 	    (!before_exec && redisAppendFormattedCommand(s->c, exec, sizeof(exec) - 1) != REDIS_OK))
-		return set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory", s->where);
+		return store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory", s->where);
 	/* From here on the server may have the batch: any failure to read
 	 * EXEC's reply leaves its outcome unknown. */
 	*ret_unknown = true;
 	uint32_t n_replies = s->n_cmds + (before_exec ? 1 : 2);
 	for (uint32_t i = 0; i < n_replies; i++) {
 		if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {
-			set_err(s, STORE_ERR_IO, "redis %s: %s", s->where,
-				s->c->errstr[0] ? s->c->errstr : "connection lost");
+			store_set_err(s, STORE_ERR_IO, "redis %s: %s", s->where,
+				      s->c->errstr[0] ? s->c->errstr : "connection lost");
 			back_off(s);
 			return -1;
 		}
@@ -815,14 +815,16 @@ static int send_batch(struct store *s, const struct store_batch *b, uint64_t los
 	}
 	if (before_exec) {
 		s->fault = STORE_FAULT_NONE;
-		set_err(s, STORE_ERR_IO, "redis %s: connection lost (test: before EXEC)", s->where);
+		store_set_err(s, STORE_ERR_IO, "redis %s: connection lost (test: before EXEC)",
+			      s->where);
 		back_off(s);
 		return -1;
 	}
 	if (r->type == REDIS_REPLY_ARRAY && s->fault == STORE_FAULT_LOSE_REPLY) {
 		s->fault = STORE_FAULT_NONE;
 		freeReplyObject(r);
-		set_err(s, STORE_ERR_IO, "redis %s: connection lost (test: reply lost)", s->where);
+		store_set_err(s, STORE_ERR_IO, "redis %s: connection lost (test: reply lost)",
+			      s->where);
 		back_off(s);
 		return -1;
 	}
@@ -840,15 +842,16 @@ int store_replies_for_test(struct store *s, const struct store_batch *b,
 
 	snprintf(tag, sizeof(tag), "%016" PRIx64 ":%" PRIu64, s->run_id, s->seq + 1);
 	if (encode_batch(s, b, s->lost + b->lost, tag) < 0)
-		return set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory building a batch",
-			       s->where);
+		return store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory building a batch",
+				     s->where);
 	for (uint32_t i = 0; i <= s->n_cmds; i++) {
 		if (i >= n_replies)
-			return set_err(s, STORE_ERR_IO, "redis %s: connection lost", s->where);
+			return store_set_err(s, STORE_ERR_IO, "redis %s: connection lost",
+					     s->where);
 		queued_reply(s, i, replies[i], &q);
 	}
 	if (n_replies <= s->n_cmds + 1)
-		return set_err(s, STORE_ERR_IO, "redis %s: connection lost", s->where);
+		return store_set_err(s, STORE_ERR_IO, "redis %s: connection lost", s->where);
 	return exec_reply(s, b, &q, replies[s->n_cmds + 1]);
 }
 
@@ -955,7 +958,8 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 			s->pending = b;
 		} else {
 			if (store_batch_merge(s->pending, b, s->cfg.max_pending) < 0)
-				set_err(s, STORE_ERR_NOMEM, "redis: out of memory holding a batch");
+				store_set_err(s, STORE_ERR_NOMEM,
+					      "redis: out of memory holding a batch");
 			store_batch_free(b);
 		}
 	}
@@ -963,7 +967,7 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		return 0;
 	if (now_ms() < s->next_try_ms) {
 		if (s->err == STORE_OK)
-			set_err(s, STORE_ERR_BACKOFF, "redis %s: not connected", s->where);
+			store_set_err(s, STORE_ERR_BACKOFF, "redis %s: not connected", s->where);
 		return hold(s);
 	}
 	if (!s->c && store_connect(s) < 0)
@@ -979,7 +983,7 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		/* only the lost count changed: an empty batch carries it */
 		s->pending = store_batch_new();
 		if (!s->pending)
-			return set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
+			return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 	}
 	struct store_batch *p = s->pending;
 	uint64_t lost = s->lost + p->lost;

@@ -114,6 +114,10 @@ struct store {
 };
 
 void store_config_defaults(struct store_config *cfg);
+/* Records a failure in s->err and s->errstr; returns -1, so that callers
+ * (the store, and the report that reads through it) can return it. */
+__attribute__((format(printf, 3, 4))) int store_set_err(struct store *s, int err, const char *fmt,
+							...);
 
 /* Copies cfg and connects. Like a hiredis context, the store is returned
  * even when connecting failed (err/errstr tell; the next flush retries);
