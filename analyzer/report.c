@@ -159,14 +159,14 @@ int report_from_aggregate(struct report *r, const struct aggregate *ag)
 	r->evicted_open_outside = ag->evicted_open[CLASS_OUTSIDE];
 	if (cap == 0) /* all of them */
 		for (uint32_t i = 0; i < n; i++)
-			cap += aggregate_at(ag, i)->cls != CLASS_ALLOWED;
+			cap += class_listed((enum src_class)aggregate_at(ag, i)->cls);
 	r->sources = calloc(cap ? cap : 1, sizeof(*r->sources));
 	if (!r->sources)
 		return -1;
 	r->n_sources = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct source_agg *s = aggregate_at(ag, i);
-		if (s->cls == CLASS_ALLOWED)
+		if (!class_listed((enum src_class)s->cls))
 			continue;
 		total++;
 		bool is_reached = outcome_reached((enum outcome)s->best);

@@ -10,7 +10,16 @@
 #include <stdio.h>
 
 #include "analyzer/aggregate.h"
+#include "analyzer/hints.h"
 #include "analyzer/verdict.h"
+
+/* The classes the source table lists: outside and exception. */
+static inline bool class_listed(enum src_class c)
+{
+	return c == CLASS_OUTSIDE || c == CLASS_EXCEPTION;
+}
+
+#define REPORT_MAX_PROBABLE 8 /* probable servers named in a hint */
 
 struct report_source {
 	struct lw_addr addr;
@@ -70,6 +79,13 @@ struct report {
 	struct report_sensor *sensors;
 	size_t n_sensors;
 
+	/* direction (analyzer/servers.h): whose attempts were judged */
+	const char *servers_origin; /* servers_origin_name(); NULL: not known (Redis) */
+	size_t n_servers;	    /* watched addresses, 0 when every one is */
+	uint64_t ignored_server;    /* attempts between two hosts not watched */
+	struct hint_addr probable[REPORT_MAX_PROBABLE]; /* answers and sends: name it */
+	size_t n_probable;
+
 	/* per-hour counters, ascending (the timeline); owned, may be NULL */
 	struct hour_counts *hours;
 	size_t n_hours;
@@ -91,6 +107,12 @@ void report_print_text(FILE *f, const struct report *r, size_t top);
  * short story of the verdict's periods. */
 void report_print_text_timeline(FILE *f, const struct report *r, size_t top);
 void report_print_json(FILE *f, const struct report *r);
+/* The direction part of both (report_direction.c): the outbound line and
+ * the probable-server hint in text; "servers", "probable_servers" and
+ * "hints" in JSON. */
+struct json;
+void report_text_direction(FILE *f, const struct report *r);
+void report_json_direction(struct json *j, const struct report *r);
 
 /* ISO-8601 UTC with microseconds trimmed to seconds: "2026-11-27T19:28:03Z" */
 void format_time_iso(uint64_t us, char *buf, size_t len);

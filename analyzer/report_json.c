@@ -145,6 +145,7 @@ void report_print_json(FILE *f, const struct report *r)
 		print_source(&j, &r->sources[i]);
 	json_array_end(&j);
 
+	report_json_direction(&j, r);
 	print_timeline(&j, r);
 	print_capture(&j, r);
 	print_sensors(&j, r);

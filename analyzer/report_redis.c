@@ -410,7 +410,7 @@ static int add_source(struct report *r, struct report_strings *st, const struct 
 	if (x.d.last_us > r->to_us)
 		r->to_us = x.d.last_us;
 	r->totals[x.cls].sources++;
-	if (x.cls == CLASS_ALLOWED)
+	if (!class_listed((enum src_class)x.cls))
 		return 0;
 	if (r->n_sources == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 256;

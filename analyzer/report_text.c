@@ -20,6 +20,8 @@ static const char *class_title(enum src_class c)
 		return "allowed (gateway)";
 	case CLASS_EXCEPTION:
 		return "exception";
+	case CLASS_OUTBOUND:
+		return "outbound (own)";
 	default:
 		return "outside";
 	}
@@ -31,6 +33,8 @@ static void print_totals(FILE *f, const struct report *r)
 		"smtp", "estab", "accept", "refused", "reject", "unansw", "sources");
 	for (int c = 0; c < CLASS_COUNT; c++) {
 		const struct counts *t = &r->totals[c];
+		if (c == CLASS_OUTBOUND && t->attempts == 0)
+			continue;
 		fprintf(f,
 			"  %-17s %9" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
 			" %7" PRIu64 " %7" PRIu64 " %8" PRIu64 "\n",
@@ -286,6 +290,7 @@ static void print_text(FILE *f, const struct report *r, size_t top, bool chart)
 	fprintf(f, "Window:  %s .. %s (UTC)\n\n", from[0] ? from : "-", to[0] ? to : "-");
 	fprintf(f, "Verdict: %s\n  %s\n\n", verdict_title(r->verdict), r->reason);
 	print_totals(f, r);
+	report_text_direction(f, r);
 	print_timeline(f, r, chart);
 	print_sources(f, r, top);
 	print_capture(f, r);

@@ -55,7 +55,8 @@ struct rules {
 	unsigned n_ports;
 	struct lw_addr *servers;
 	size_t n_servers, cap_servers;
-	size_t *order; /* entries in force, normalised order */
+	bool server_any; /* `server any`: every destination, said on purpose */
+	size_t *order;	 /* entries in force, normalised order */
 	size_t n_order;
 	struct matcher *force; /* exceptions + sets in force */
 	struct matcher *all;   /* exceptions + every set */
@@ -122,6 +123,8 @@ const char *class_name(enum src_class c)
 		return "allowed";
 	case CLASS_EXCEPTION:
 		return "exception";
+	case CLASS_OUTBOUND:
+		return "outbound";
 	default:
 		return "?";
 	}
@@ -548,7 +551,15 @@ static void do_server(struct parser *p, const struct file_ctx *f, unsigned line,
 {
 	struct rules *r = p->r;
 	struct lw_addr a;
+	bool any = strcmp(t->s, "any") == 0;
 
+	if (any || r->server_any) {
+		if (r->n_servers || (r->server_any && !any))
+			diag_add(p->diag, DIAG_ERROR, f->name, line, t->col,
+				 "'server any' cannot be combined with server addresses");
+		r->server_any = true;
+		return;
+	}
 	if (addr_parse(t->s, &a) < 0) {
 		diag_add(p->diag, DIAG_ERROR, f->name, line, t->col, "bad server address '%s'",
 			 t->s);
@@ -957,6 +968,8 @@ static void write_rules(const struct rules *r, FILE *out, bool origin)
 	for (unsigned i = 0; i < r->n_ports; i++)
 		fprintf(out, " %u", r->ports[i]);
 	fputc('\n', out);
+	if (r->server_any)
+		fputs("server any\n", out);
 	if (r->n_servers) {
 		char a[LW_ADDR_STRLEN];
 
@@ -1306,14 +1319,9 @@ unsigned rules_ports(const struct rules *r, const uint16_t **ret_ports)
 	return r->n_ports;
 }
 
-bool rules_server_watched(const struct rules *r, const struct lw_addr *dst)
+bool rules_server_any(const struct rules *r)
 {
-	if (r->n_servers == 0)
-		return true;
-	for (size_t i = 0; i < r->n_servers; i++)
-		if (addr_equal(&r->servers[i], dst))
-			return true;
-	return false;
+	return r->server_any;
 }
 
 unsigned rules_servers(const struct rules *r, const struct lw_addr **ret_servers)

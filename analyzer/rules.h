@@ -17,10 +17,14 @@ enum src_class {
 	CLASS_OUTSIDE = 0, /* matches nothing: should be blocked */
 	CLASS_ALLOWED,	   /* inside a gateway set in force */
 	CLASS_EXCEPTION,   /* a labelled known source, reported apart */
+	/* Not a rules class: the watched host's own connection to another
+	 * host's watched port (analyzer/servers.h), counted apart, never
+	 * judged. The classes before it are the inbound ones. */
+	CLASS_OUTBOUND,
 	CLASS_COUNT
 };
 
-/* "outside", "allowed", "exception" */
+/* "outside", "allowed", "exception", "outbound" */
 const char *class_name(enum src_class c);
 
 /* What a lookup matched. Strings belong to the rules object. */
@@ -59,8 +63,9 @@ enum src_class rules_classify(const struct rules *r, const struct lw_addr *src,
 
 /* Watched server ports (default: 25). */
 unsigned rules_ports(const struct rules *r, const uint16_t **ret_ports);
-/* true when no server addresses are configured or dst is one of them. */
-bool rules_server_watched(const struct rules *r, const struct lw_addr *dst);
+/* true with `server any`: every destination is watched, on purpose (a
+ * sensor on a mirror port). Which servers are watched is servers.h's. */
+bool rules_server_any(const struct rules *r);
 /* Short hex digest of the normalised rules, recorded beside each report. */
 const char *rules_digest(const struct rules *r);
 
@@ -82,7 +87,7 @@ bool rules_match_defined(const struct rules *r, const struct lw_addr *src,
 size_t rules_count(const struct rules *r);
 void rules_entry(const struct rules *r, size_t i, struct lw_addr *ret_net, unsigned *ret_plen,
 		 struct rule_ref *ret_ref);
-/* Watched server addresses (none: every destination is watched). */
+/* Watched server addresses from `server` lines (none: see servers.h). */
 unsigned rules_servers(const struct rules *r, const struct lw_addr **ret_servers);
 
 /* Writes the normalised, merged view of what is in force, one directive a

@@ -172,7 +172,7 @@ int timeline_build(const struct hour_counts *hours, size_t n_hours, struct timel
 		for (; i < n_hours && hours[i].hour / per * per == start; i++)
 			add_counts(&sum, &hours[i]);
 		uint64_t total = 0;
-		for (int c = 0; c < CLASS_COUNT; c++)
+		for (int c = 0; c < CLASS_OUTBOUND; c++)
 			total += sum.c[c].attempts;
 		if (total == 0)
 			continue; /* a series hash with nothing in it */

@@ -53,7 +53,7 @@ enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t
 
 	/* Replies actually seen, not outcomes inferred from client data:
 	 * a one-way capture infers "smtp" from an EHLO but sees no reply. */
-	for (int c = 0; c < CLASS_COUNT; c++)
+	for (int c = 0; c < CLASS_OUTBOUND; c++) /* the host's own mail proves nothing */
 		answered += in->totals[c].replied;
 
 	if (in->reached_outside_sources > 0 ||

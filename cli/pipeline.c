@@ -19,13 +19,24 @@ void pipeline_config_defaults(struct pipeline_config *cfg)
 static void on_attempt(const struct attempt *a, void *userdata)
 {
 	struct pipeline *p = userdata;
+	static const struct rule_ref outbound = {.cls = CLASS_OUTBOUND, .prefix = ""};
 	struct rule_ref ref;
 
-	if (!rules_server_watched(p->rules, &a->dst)) {
+	switch (servers_direction(p->servers, &a->src, &a->dst)) {
+	case DIR_OTHER:
 		p->agg->ignored_server++;
 		return;
+	case DIR_OUTBOUND: /* the host's own mail: counted apart, never judged */
+		aggregate_add(p->agg, a, &outbound);
+		if (p->hours)
+			hour_table_add(p->hours, a, CLASS_OUTBOUND);
+		return;
+	default:
+		break;
 	}
 	rules_classify(p->rules, &a->src, &ref);
+	if (p->servers->origin == SERVERS_NONE)
+		hints_attempt(p->hints, a, ref.cls);
 	aggregate_add(p->agg, a, &ref);
 	if (p->hours)
 		hour_table_add(p->hours, a, ref.cls);
@@ -50,6 +61,10 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct rules *r
 		return NULL;
 	}
 	p->rules = rules;
+	p->servers = servers_from_rules(rules);
+	p->hints = calloc(1, sizeof(*p->hints));
+	if (!p->servers || !p->hints)
+		goto fail;
 	tracker_config_defaults(&tc);
 	tc.max_attempts = cfg->max_attempts;
 	tc.timeout_us = cfg->timeout_us;
@@ -73,6 +88,8 @@ void pipeline_free(struct pipeline *p)
 	aggregate_free(p->agg);
 	hour_table_free(p->hours);
 	rules_free(p->rules);
+	servers_free(p->servers);
+	free(p->hints);
 	free(p);
 }
 
@@ -149,6 +166,15 @@ struct rules *pipeline_swap_rules(struct pipeline *p, struct rules *rules)
 	return old;
 }
 
+struct servers *pipeline_swap_servers(struct pipeline *p, struct servers *servers)
+{
+	struct servers *old = p->servers;
+
+	pipeline_drain(p); /* the new servers from the next packet on */
+	p->servers = servers;
+	return old;
+}
+
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r)
 {
 	struct tracker_stats ts;
@@ -162,6 +188,12 @@ int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct r
 	r->unmatched_icmp = ts.unmatched_icmp;
 	r->pending_at_end = ts.pending_at_end;
 	r->rules_digest = rules_digest(p->rules);
+	r->servers_origin = servers_origin_name(p->servers->origin);
+	r->n_servers = p->servers->n;
+	r->ignored_server = p->agg->ignored_server;
+	r->n_probable = p->servers->origin == SERVERS_NONE
+			    ? hints_probable(p->hints, r->probable, REPORT_MAX_PROBABLE)
+			    : 0;
 	r->n_malformed = 0;
 	for (int i = 0; i < DECODE_RESULT_COUNT && r->n_malformed < REPORT_MAX_COUNTERS; i++) {
 		if (!decode_result_is_bad((enum decode_result)i))

@@ -7,8 +7,10 @@
 #include <stdint.h>
 
 #include "analyzer/aggregate.h"
+#include "analyzer/hints.h"
 #include "analyzer/report.h"
 #include "analyzer/rules.h"
+#include "analyzer/servers.h"
 #include "analyzer/timeline.h"
 #include "sensor/attempt.h"
 #include "sensor/capture.h"
@@ -42,7 +44,9 @@ struct pipeline_queued {
 };
 
 struct pipeline {
-	struct rules *rules; /* owned */
+	struct rules *rules;	 /* owned */
+	struct servers *servers; /* owned: whose attempts are judged */
+	struct hints *hints;	 /* probable servers, while none is named */
 	struct tracker *tracker;
 	struct aggregate *agg;
 	uint64_t decoded[DECODE_RESULT_COUNT];
@@ -79,6 +83,11 @@ void pipeline_finish(struct pipeline *p);
  * filter and the tracker were built for them. Aggregated labels are
  * interned, so nothing held refers into the old rules. */
 struct rules *pipeline_swap_rules(struct pipeline *p, struct rules *rules);
+
+/* Puts a new watched servers set in force between two packets and returns
+ * the old one (the caller frees it). pipeline_new() starts with the rules'
+ * (servers_from_rules). */
+struct servers *pipeline_swap_servers(struct pipeline *p, struct servers *servers);
 
 /* Fills a report from what the pipeline counted and the capture's health. */
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r);

@@ -37,7 +37,7 @@ void daemon_counters(struct daemon *d, struct notify_counters *ret)
 	memset(ret, 0, sizeof(*ret));
 	ret->packets = cs.packets;
 	ret->kernel_drops = cs.kernel_drops;
-	for (int c = 0; c < CLASS_COUNT; c++)
+	for (int c = 0; c < CLASS_OUTBOUND; c++) /* the host's own mail is no attempt */
 		ret->attempts += ag->totals[c].attempts;
 	ret->outside_sources = aggregate_sources(ag, CLASS_OUTSIDE, NULL);
 	ret->reached_sources = d->reached_sources;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "analyzer/rules.h"
+#include "analyzer/servers.h"
 
 static struct lw_addr A(const char *text) {
 	struct lw_addr a;
@@ -119,8 +120,12 @@ static void test_ports_servers(void **state)
 	assert_non_null(r);
 	assert_int_equal(rules_ports(r, &ports), 1);
 	assert_int_equal(ports[0], 25);
-	struct lw_addr a = A("198.51.100.1");
-	assert_true(rules_server_watched(r, &a));
+	struct lw_addr a = A("198.51.100.1"), b = A("192.0.2.7");
+	struct servers *sv = servers_from_rules(r);
+	assert_int_equal(sv->origin, SERVERS_NONE);
+	assert_int_equal(servers_direction(sv, &b, &a), DIR_INBOUND);
+	servers_free(sv);
+	assert_false(rules_server_any(r));
 	rules_free(r);
 	diag_clear(&d);
 
@@ -132,14 +137,46 @@ static void test_ports_servers(void **state)
 	assert_int_equal(ports[0], 25);
 	assert_int_equal(ports[1], 587);
 	assert_int_equal(ports[2], 2525);
-	assert_true(rules_server_watched(r, &a));
+	sv = servers_from_rules(r);
+	assert_int_equal(sv->origin, SERVERS_RULES);
+	assert_int_equal(servers_direction(sv, &b, &a), DIR_INBOUND);
 	a = A("2001:db8::25");
-	assert_true(rules_server_watched(r, &a));
+	assert_true(servers_contains(sv, &a));
 	a = A("198.51.100.2");
-	assert_false(rules_server_watched(r, &a));
+	assert_int_equal(servers_direction(sv, &b, &a), DIR_OTHER);
+	servers_free(sv);
 	const struct lw_addr *servers;
 	assert_int_equal(rules_servers(r, &servers), 2);
 	rules_free(r);
+	diag_clear(&d);
+
+	/* `server any`: said on purpose, kept by the dump (and the digest) */
+	r = load("server any\nallow x 10.0.0.0/8\n", &d);
+	assert_non_null(r);
+	assert_true(rules_server_any(r));
+	assert_int_equal(rules_servers(r, &servers), 0);
+	sv = servers_from_rules(r);
+	assert_int_equal(sv->origin, SERVERS_ANY);
+	assert_int_equal(servers_direction(sv, &a, &b), DIR_INBOUND);
+	servers_free(sv);
+	char *dump = NULL;
+	size_t dlen = 0;
+	FILE *out = open_memstream(&dump, &dlen);
+	rules_dump(r, out);
+	fclose(out);
+	assert_non_null(strstr(dump, "\nserver any\n"));
+	free(dump);
+	rules_free(r);
+	diag_clear(&d);
+
+	/* any with addresses says nothing clear: an error either way round */
+	assert_null(load("server any 192.0.2.1\nallow x 10.0.0.0/8\n", &d));
+	assert_msg(&d, "t.rules:1:12: error: 'server any' cannot be combined with server "
+		       "addresses");
+	diag_clear(&d);
+	assert_null(load("server 192.0.2.1\nserver any\nallow x 10.0.0.0/8\n", &d));
+	assert_msg(&d, "t.rules:2:8: error: 'server any' cannot be combined with server "
+		       "addresses");
 	diag_clear(&d);
 }
 
