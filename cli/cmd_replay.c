@@ -27,6 +27,12 @@ static const char replay_usage[] =
     "Reads pcap/pcapng files in order ('-' is standard input) and prints the verdict.\n"
     "\n"
     "  -r, --rules FILE        rules file (default " DEFAULT_RULES ")\n"
+    "  -s, --server ADDR       an address of the watched host (repeat for each; in\n"
+    "                          place of the rules' 'server' lines): connections to\n"
+    "                          it are judged, its own to another host's watched port\n"
+    "                          are outbound mail, counted apart. None named: every\n"
+    "                          connection is judged, and the report names an address\n"
+    "                          that looks like the watched host sending mail\n"
     "  -j, --json              print the report as one JSON object\n"
     "      --timeline          chart outside attempts per hour (per day past 3 days)\n"
     "      --top N             worst sources listed, text and JSON (default 20; 0: all)\n"
@@ -51,8 +57,12 @@ static const char replay_usage[] =
     "64 bad usage, 65 bad rules or damaged capture, 66 a file cannot be opened,\n"
     "69 Redis unreachable or refusing: not everything was stored (the report is printed).\n";
 
+#define REPLAY_SERVERS_MAX 64 /* --server addresses on one command line */
+
 struct replay_opts {
 	const char *rules;
+	struct lw_addr servers[REPLAY_SERVERS_MAX];
+	size_t n_servers;
 	bool json, timeline;
 	size_t top;
 	struct pipeline_config pc;
@@ -76,6 +86,7 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"server", required_argument, NULL, 's'},
 	    {"top", required_argument, NULL, OPT_TOP},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
@@ -94,13 +105,14 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 
 	o->rules = DEFAULT_RULES;
 	o->json = false;
+	o->n_servers = 0;
 	o->timeline = false;
 	o->top = LW_REPORT_SOURCES_DEFAULT;
 	pipeline_config_defaults(&o->pc);
 	redis_opts_defaults(&o->ro);
 	o->flush_s = REPLAY_FLUSH_S;
 	optind = 1;
-	while ((c = lw_getopt(argc, argv, ":r:jh", longopts, "replay",
+	while ((c = lw_getopt(argc, argv, ":r:s:jh", longopts, "replay",
 			      "lockwatch replay --help")) != -1) {
 		switch (c) {
 		case 'r':
@@ -108,6 +120,19 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 's':
+			if (o->n_servers == REPLAY_SERVERS_MAX) {
+				lw_error("replay: more than %d --server addresses",
+					 REPLAY_SERVERS_MAX);
+				return -1;
+			}
+			if (addr_parse(optarg, &o->servers[o->n_servers]) < 0) {
+				lw_error("replay: --server: '%s' is not an IPv4 or IPv6 address",
+					 optarg);
+				return -1;
+			}
+			o->n_servers++;
 			break;
 		case OPT_TOP:
 			if (parse_uint_flag("--top", optarg, 0, 1000000000, &v) < 0)
@@ -315,6 +340,15 @@ int cmd_replay(int argc, char **argv)
 		pipeline_free(p);
 		lw_error("replay: out of memory");
 		return LW_EXIT_SOFTWARE;
+	}
+	if (o.n_servers) {
+		struct servers *sv = servers_new_list(SERVERS_OPTION, o.servers, o.n_servers);
+		if (!sv) {
+			pipeline_free(p);
+			lw_error("replay: out of memory");
+			return LW_EXIT_SOFTWARE;
+		}
+		servers_free(pipeline_swap_servers(p, sv));
 	}
 	const uint16_t *ports;
 	unsigned n_ports = rules_ports(p->rules, &ports);
