@@ -17,6 +17,7 @@
 #include "analyzer/verdict.h"
 #include "cli/cmd.h"
 #include "common/bounds.h"
+#include "daemon/addrwatch.h"
 #include "daemon/priv.h"
 #include "daemon/store.h"
 
@@ -87,16 +88,23 @@ static void raise_summary(struct daemon *d, const char *why)
 	alert_add_field(&a, "LOCKWATCH_REACHED_SOURCES", "%llu",
 			(unsigned long long)nc.reached_sources);
 	alert_add_field(&a, "LOCKWATCH_KERNEL_DROPS", "%llu", (unsigned long long)nc.kernel_drops);
+	/* the host's own mail, counted apart (never an outside attempt) */
+	const struct counts *ob = &rep.totals[CLASS_OUTBOUND];
+	alert_add_field(&a, "LOCKWATCH_OUTBOUND_ATTEMPTS", "%llu",
+			(unsigned long long)ob->attempts);
+	alert_add_field(&a, "LOCKWATCH_OUTBOUND_SOURCES", "%llu", (unsigned long long)ob->sources);
+	alert_add_field(&a, "LOCKWATCH_SERVERS", "%s",
+			rep.servers_origin ? rep.servers_origin : "none named");
 	alert_add_field(&a, "LOCKWATCH_ALERTS_SUPPRESSED", "%llu",
 			(unsigned long long)(as.deduped + as.suppressed));
 	alert_add_field(&a, "LOCKWATCH_ALERTS_LOST", "%llu", (unsigned long long)d->alerts_lost);
 	alert_set_message(&a,
 			  "%s: verdict %s; %llu packets, %llu outside attempts from %llu sources, "
-			  "%llu reached, %llu kernel drops",
+			  "%llu reached, %llu kernel drops; %llu outbound (the host's own mail)",
 			  why, verdict, (unsigned long long)nc.packets,
 			  (unsigned long long)a.attempts, (unsigned long long)nc.outside_sources,
 			  (unsigned long long)nc.reached_sources,
-			  (unsigned long long)nc.kernel_drops);
+			  (unsigned long long)nc.kernel_drops, (unsigned long long)ob->attempts);
 	report_release(&rep);
 	alerter_raise(d->alerter, &a, daemon_now_us(), false);
 }
@@ -353,6 +361,7 @@ static int setup_loop(struct daemon *d, uint64_t *watchdog_interval)
 static void teardown(struct daemon *d)
 {
 	daemon_store_stop(d); /* only when setup failed half-way: no-op otherwise */
+	daemon_servers_stop(d);
 	sd_event_source_unref(d->capture_src);
 	sd_event_unref(d->event);
 	daemon_alerts_stop(d);
@@ -407,10 +416,18 @@ int daemon_run(const struct daemon_config *cfg)
 		teardown(&d);
 		return LW_EXIT_SOFTWARE;
 	}
-	fprintf(stderr, "lockwatchd: %s %s as sensor %s, rules %s (digest %s), uid %u\n",
+	if ((rc = daemon_servers_apply(&d)) != 0) {
+		teardown(&d);
+		return rc;
+	}
+	char sdesc[128], sline[136] = "";
+	if (cfg->interface) /* a replay's opening line stays as it was */
+		snprintf(sline, sizeof(sline), ", %s",
+			 daemon_servers_describe(&d, sdesc, sizeof(sdesc)));
+	fprintf(stderr, "lockwatchd: %s %s as sensor %s, rules %s (digest %s)%s, uid %u\n",
 		cfg->interface ? "capturing on" : "replaying",
 		cfg->interface ? cfg->interface : cfg->replay[0], cfg->sensor_name, cfg->rules,
-		rules_digest(d.pipe->rules), (unsigned)geteuid());
+		rules_digest(d.pipe->rules), sline, (unsigned)geteuid());
 	daemon_counters(&d, &nc);
 	notify_ready(&nc);
 

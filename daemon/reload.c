@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/addrwatch.h"
 #include "daemon/loop.h"
 
 static bool same_ports(const struct rules *a, const struct rules *b)
@@ -58,6 +59,9 @@ void daemon_reload(struct daemon *d)
 		rules_free(fresh);
 	} else {
 		rules_free(pipeline_swap_rules(d->pipe, fresh));
+		/* its server lines, or the interface's addresses without any */
+		if (daemon_servers_apply(d) != 0)
+			fprintf(stderr, "lockwatchd: the watched servers stay as they were\n");
 		alert_init(&a, ALERT_RULES_RELOADED);
 		alert_add_field(&a, "LOCKWATCH_RULES", "%s", path);
 		alert_add_field(&a, "LOCKWATCH_RULES_DIGEST", "%s", rules_digest(fresh));
