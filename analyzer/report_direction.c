@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "analyzer/json.h"
 #include "analyzer/report.h"
@@ -30,14 +31,14 @@ void report_text_direction(FILE *f, const struct report *r)
 	if (out->attempts)
 		fprintf(f, "  (outbound: the watched host's own connections to another host's "
 			   "watched port, its mail going out; never judged)\n");
-	if (r->servers_origin) {
+	/* none named is today's default and the hint's business; Redis does
+	 * not know whose servers a sensor watched */
+	if (r->servers_origin && strcmp(r->servers_origin, "none named") != 0) {
 		if (r->n_servers)
 			fprintf(f, "Servers: %zu address(es) from %s", r->n_servers,
 				r->servers_origin);
-		else if (r->servers_origin[0] == 'a') /* any */
-			fprintf(f, "Servers: any ('server any'): every destination is judged");
 		else
-			fprintf(f, "Servers: none named: every destination is judged");
+			fprintf(f, "Servers: any ('server any'): every destination is judged");
 		if (r->ignored_server)
 			fprintf(f, "; %" PRIu64 " attempt(s) between two other hosts not judged",
 				r->ignored_server);

@@ -42,6 +42,9 @@ static const char doctor_usage[] =
     "      --seconds N             how long to watch IFACE for both halves of a\n"
     "                              handshake (default 10)\n"
     "      --capture-file FILE     look for both halves in FILE instead of watching\n"
+    "  -s, --server ADDR           an address of the mail host (repeatable): tells its\n"
+    "                              own outbound mail from connections to it (default:\n"
+    "                              the rules' server lines, else IFACE's addresses)\n"
     "      --redis URL             check Redis is reachable, authenticated and writable,\n"
     "                              and the kernel drops its sensors recorded\n"
     "      --redis-password-file FILE  password on the file's first line\n"
@@ -53,8 +56,13 @@ static const char doctor_usage[] =
     "the Redis check writes and deletes one key, <prefix>doctor:<host>:<pid>.\n"
     "Exit status: 0 every check passed, 1 a check failed, 64 bad usage.\n";
 
+#define DOCTOR_SERVERS_MAX 64 /* --server addresses on one command line */
+
 struct doctor_opts {
 	const char *rules, *iface, *capture_file;
+	struct lw_addr servers[DOCTOR_SERVERS_MAX];
+	size_t n_servers;
+	struct servers *sv; /* what directions are told by */
 	unsigned seconds;
 	struct redis_opts ro;
 };
@@ -99,6 +107,7 @@ static int parse_args(int argc, char **argv, struct doctor_opts *o)
 	    {"interface", required_argument, NULL, 'i'},
 	    {"seconds", required_argument, NULL, OPT_SECONDS},
 	    {"capture-file", required_argument, NULL, OPT_CAPFILE},
+	    {"server", required_argument, NULL, 's'},
 	    REDIS_OPTS_LONGOPTS,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -111,7 +120,7 @@ static int parse_args(int argc, char **argv, struct doctor_opts *o)
 	o->seconds = DOCTOR_SECONDS_DEFAULT;
 	redis_opts_defaults(&o->ro);
 	optind = 1;
-	while ((c = lw_getopt(argc, argv, ":r:i:h", longopts, "doctor",
+	while ((c = lw_getopt(argc, argv, ":r:i:s:h", longopts, "doctor",
 			      "lockwatch doctor --help")) != -1) {
 		switch (c) {
 		case 'r':
@@ -131,6 +140,15 @@ static int parse_args(int argc, char **argv, struct doctor_opts *o)
 			break;
 		case OPT_CAPFILE:
 			o->capture_file = optarg;
+			break;
+		case 's':
+			if (o->n_servers == DOCTOR_SERVERS_MAX ||
+			    addr_parse(optarg, &o->servers[o->n_servers]) < 0) {
+				lw_error("doctor: --server: '%s' is not an IPv4 or IPv6 address%s",
+					 optarg, o->n_servers ? " (or one too many)" : "");
+				return -1;
+			}
+			o->n_servers++;
 			break;
 		case 'h':
 			fputs(doctor_usage, stdout);
@@ -202,11 +220,30 @@ static struct rules *check_rules(struct doctor *d, const char *path)
 
 /* ---- interface, capture, both directions, kernel drops --------------------- */
 
+/* Inbound seen nowhere, the host's own mail seen: a capture that works,
+ * but nothing shows the server's replies to a client. */
+static bool outbound_only(struct doctor *d, const struct doctor_watch *w, const char *where,
+			  const char *ports)
+{
+	if (w->syns || doctor_watch_replies(w) || !w->out_syns)
+		return false;
+	result(d, false, "directions",
+	       "make a test connection to the mail host's port 25 from another host while doctor "
+	       "watches (e.g. 'nc -zv MX 25'), or watch longer with --seconds",
+	       "outbound mail only: %" PRIu64 " SYN(s) from the mail host to another host's port "
+	       "%s and %" PRIu64 " repl%s %s, but no connection to the mail host itself; its own "
+	       "mail shows nothing of the lockdown",
+	       w->out_syns, ports, w->out_replies, w->out_replies == 1 ? "y" : "ies", where);
+	return true;
+}
+
 static void check_directions(struct doctor *d, const struct doctor_watch *w, const char *where,
 			     const char *ports)
 {
 	uint64_t replies = doctor_watch_replies(w);
 
+	if (outbound_only(d, w, where, ports))
+		return;
 	if (w->syns && replies)
 		result(d, true, "directions", NULL,
 		       "%" PRIu64 " SYN(s) to port %s and %" PRIu64 " server repl%s (%" PRIu64
@@ -275,7 +312,7 @@ static void check_capture(struct doctor *d, const struct doctor_opts *o, const u
 		return;
 	}
 	fflush(stdout); /* the lines so far show while the watch runs */
-	if (doctor_watch_run(c, ports, n_ports, o->seconds, ret_live) < 0) {
+	if (doctor_watch_run(c, ports, n_ports, o->sv, o->seconds, ret_live) < 0) {
 		result(d, false, "directions", "check the interface stays up", "%s", c->errstr);
 		capture_free(c);
 		return;
@@ -287,14 +324,14 @@ static void check_capture(struct doctor *d, const struct doctor_opts *o, const u
 }
 
 static void check_capture_file(struct doctor *d, const char *path, const uint16_t *ports,
-			       unsigned n_ports, const char *plist)
+			       unsigned n_ports, const struct servers *sv, const char *plist)
 {
 	struct doctor_watch w;
 	char *files[1] = {(char *)path};
 	char where[300];
 
 	struct capture *c = capture_open_files(files, 1, ports, n_ports);
-	if (!c || c->err || doctor_watch_run(c, ports, n_ports, 0, &w) < 0) {
+	if (!c || c->err || doctor_watch_run(c, ports, n_ports, sv, 0, &w) < 0) {
 		result(d, false, "directions", "give a pcap or pcapng file taken on the mail host",
 		       "%s", c ? c->errstr : "out of memory");
 		capture_free(c);
@@ -573,12 +610,18 @@ int cmd_doctor(int argc, char **argv)
 		size_t len = strlen(plist);
 		snprintf(plist + len, sizeof(plist) - len, "%s%u", i ? "," : "", ports[i]);
 	}
+	o.sv = doctor_servers(rules, o.iface, o.servers, o.n_servers);
+	if (!o.sv) {
+		rules_free(rules);
+		lw_error("doctor: out of memory");
+		return LW_EXIT_SOFTWARE;
+	}
 	if (o.iface)
 		check_capture(&d, &o, ports, n_ports, plist, &live, &watched);
 	else
 		not_run(&d, "interface, capture (give -i IFACE)");
 	if (o.capture_file)
-		check_capture_file(&d, o.capture_file, ports, n_ports, plist);
+		check_capture_file(&d, o.capture_file, ports, n_ports, o.sv, plist);
 	else if (!o.iface)
 		not_run(&d, "directions (give -i IFACE or --capture-file FILE)");
 	check_journal(&d);
@@ -586,6 +629,7 @@ int cmd_doctor(int argc, char **argv)
 	if (o.ro.url) {
 		s = check_redis(&d, &o, &usage);
 		if (usage) {
+			servers_free(o.sv);
 			rules_free(rules);
 			return LW_EXIT_USAGE;
 		}
@@ -596,6 +640,7 @@ int cmd_doctor(int argc, char **argv)
 	check_drops(&d, &o, watched, &live, s);
 	store_free(s);
 	rules_free(rules);
+	servers_free(o.sv);
 
 	printf("\n%u passed, %u failed", d.passed, d.failed);
 	if (d.not_run[0])

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "analyzer/rules.h"
+#include "analyzer/servers.h"
 #include "sensor/capture.h"
 
 struct doctor_watch {
@@ -15,6 +17,10 @@ struct doctor_watch {
 	uint64_t syn_acks; /* server SYN-ACKs from a watched port */
 	uint64_t rsts;	   /* server RSTs from a watched port */
 	uint64_t icmp;	   /* ICMP(v6) unreachables quoting a SYN to a watched port */
+	/* with the watched servers known: the host's own connections to
+	 * another host's watched port (its mail going out) and their replies,
+	 * and what passed between two other hosts; none of it is counted above */
+	uint64_t out_syns, out_replies, other;
 	uint64_t kernel_drops;
 };
 
@@ -25,7 +31,14 @@ static inline uint64_t doctor_watch_replies(const struct doctor_watch *w)
 
 /* Reads an open capture to its end (files) or for `seconds` (live),
  * counting into *ret. Returns 0, or -1 with c->err/errstr set. */
-int doctor_watch_run(struct capture *c, const uint16_t *ports, unsigned n_ports, unsigned seconds,
-		     struct doctor_watch *ret);
+int doctor_watch_run(struct capture *c, const uint16_t *ports, unsigned n_ports,
+		     const struct servers *servers, unsigned seconds, struct doctor_watch *ret);
+
+/* The servers doctor tells directions by, as lockwatchd would: the
+ * addresses given (--server), else the rules' server lines, else the
+ * interface's own addresses (iface may be NULL: every destination). NULL
+ * when out of memory. */
+struct servers *doctor_servers(const struct rules *r, const char *iface,
+			       const struct lw_addr *given, size_t n_given);
 
 #endif

@@ -3,10 +3,15 @@
 
 #include "cli/doctor.h"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "common/mem.h"
 
 #include "sensor/decode.h"
 
@@ -16,6 +21,7 @@ struct watch_ctx {
 	struct doctor_watch *w;
 	const uint16_t *ports;
 	unsigned n_ports;
+	const struct servers *servers;
 };
 
 static bool watched(const struct watch_ctx *x, uint16_t port)
@@ -35,19 +41,35 @@ static void on_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *
 	x->w->packets++;
 	if (decode_packet(linktype, data, h->caplen, h->len, ts, &p) != DECODE_OK)
 		return;
-	if (p.kind == PKT_ICMP_UNREACH) {
-		/* the quoted header is the client's SYN: it names the server port */
-		if (watched(x, p.dport))
-			x->w->icmp++;
-		return;
-	}
 	uint8_t syn_ack = TCPF_SYN | TCPF_ACK;
-	if ((p.tcp_flags & syn_ack) == TCPF_SYN && watched(x, p.dport))
+	bool icmp = p.kind == PKT_ICMP_UNREACH;
+	/* the quoted header of an ICMP error is the client's SYN */
+	bool syn = !icmp && (p.tcp_flags & syn_ack) == TCPF_SYN && watched(x, p.dport);
+	bool reply = !icmp && watched(x, p.sport) &&
+		     ((p.tcp_flags & syn_ack) == syn_ack || (p.tcp_flags & TCPF_RST));
+	if (!(icmp && watched(x, p.dport)) && !syn && !reply)
+		return;
+	/* client to server, whichever way the packet goes */
+	const struct lw_addr *client = reply ? &p.dst : &p.src;
+	const struct lw_addr *server = reply ? &p.src : &p.dst;
+	enum direction dir =
+	    x->servers ? servers_direction(x->servers, client, server) : DIR_INBOUND;
+	if (dir == DIR_OTHER) {
+		x->w->other++;
+	} else if (dir == DIR_OUTBOUND) {
+		if (syn)
+			x->w->out_syns++;
+		else
+			x->w->out_replies++;
+	} else if (icmp) {
+		x->w->icmp++;
+	} else if (syn) {
 		x->w->syns++;
-	else if ((p.tcp_flags & syn_ack) == syn_ack && watched(x, p.sport))
-		x->w->syn_acks++;
-	else if ((p.tcp_flags & TCPF_RST) && watched(x, p.sport))
+	} else if (p.tcp_flags & TCPF_RST) {
 		x->w->rsts++;
+	} else {
+		x->w->syn_acks++;
+	}
 }
 
 static uint64_t now_ms(void)
@@ -58,10 +80,10 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int doctor_watch_run(struct capture *c, const uint16_t *ports, unsigned n_ports, unsigned seconds,
-		     struct doctor_watch *ret)
+int doctor_watch_run(struct capture *c, const uint16_t *ports, unsigned n_ports,
+		     const struct servers *servers, unsigned seconds, struct doctor_watch *ret)
 {
-	struct watch_ctx x = {.w = ret, .ports = ports, .n_ports = n_ports};
+	struct watch_ctx x = {.w = ret, .ports = ports, .n_ports = n_ports, .servers = servers};
 	struct capture_stats cs;
 	int fd = capture_fd(c);
 
@@ -85,4 +107,40 @@ int doctor_watch_run(struct capture *c, const uint16_t *ports, unsigned n_ports,
 	capture_get_stats(c, &cs);
 	ret->kernel_drops = cs.kernel_drops;
 	return 0;
+}
+
+struct servers *doctor_servers(const struct rules *r, const char *iface,
+			       const struct lw_addr *given, size_t n_given)
+{
+	struct ifaddrs *ifs, *i;
+	struct lw_addr *addrs = NULL;
+	size_t n = 0, cap = 0;
+
+	if (n_given)
+		return servers_new_list(SERVERS_OPTION, given, n_given);
+	struct servers *sv = r ? servers_from_rules(r) : servers_new_all(SERVERS_NONE);
+	if (!sv || sv->origin != SERVERS_NONE || !iface || getifaddrs(&ifs) < 0)
+		return sv;
+	for (i = ifs; i; i = i->ifa_next) {
+		struct lw_addr a;
+		if (!i->ifa_addr || strcmp(i->ifa_name, iface) != 0)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			addr_set_ip4(&a, (const uint8_t *)&(
+					     (const struct sockaddr_in *)(const void *)i->ifa_addr)
+					     ->sin_addr);
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			addr_set_ip6(&a, ((const struct sockaddr_in6 *)(const void *)i->ifa_addr)
+					     ->sin6_addr.s6_addr);
+		else
+			continue;
+		if (mem_grow(&addrs, &cap, n + 1, sizeof(*addrs), 8) < 0)
+			break;
+		addrs[n++] = a;
+	}
+	freeifaddrs(ifs);
+	servers_free(sv);
+	sv = servers_new_list(SERVERS_INTERFACE, addrs, n);
+	free(addrs);
+	return sv;
 }
