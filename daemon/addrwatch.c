@@ -206,7 +206,6 @@ static void put_in_force(struct daemon *d, bool quiet)
 {
 	struct addrwatch *w = d->addrwatch;
 	struct servers *sv = servers_new_list(SERVERS_INTERFACE, w->addrs, w->n);
-	char a[LW_ADDR_STRLEN];
 
 	if (!sv) {
 		fprintf(stderr, "lockwatchd: out of memory: the watched addresses stay as they "
@@ -221,8 +220,10 @@ static void put_in_force(struct daemon *d, bool quiet)
 		fprintf(stderr,
 			"lockwatchd: the addresses of %s changed; watching %zu:", d->cfg->interface,
 			sv->n);
-		for (size_t i = 0; i < sv->n; i++)
+		for (size_t i = 0; i < sv->n; i++) {
+			char a[LW_ADDR_STRLEN];
 			fprintf(stderr, " %s", addr_format(&sv->addr[i], a, sizeof(a)));
+		}
 		fputc('\n', stderr);
 	}
 	servers_free(pipeline_swap_servers(d->pipe, sv));

@@ -420,10 +420,12 @@ int daemon_run(const struct daemon_config *cfg)
 		teardown(&d);
 		return rc;
 	}
-	char sdesc[128], sline[136] = "";
-	if (cfg->interface) /* a replay's opening line stays as it was */
+	char sline[136] = "";
+	if (cfg->interface) { /* a replay's opening line stays as it was */
+		char sdesc[128];
 		snprintf(sline, sizeof(sline), ", %s",
 			 daemon_servers_describe(&d, sdesc, sizeof(sdesc)));
+	}
 	fprintf(stderr, "lockwatchd: %s %s as sensor %s, rules %s (digest %s)%s, uid %u\n",
 		cfg->interface ? "capturing on" : "replaying",
 		cfg->interface ? cfg->interface : cfg->replay[0], cfg->sensor_name, cfg->rules,

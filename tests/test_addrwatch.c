@@ -28,11 +28,12 @@ struct seen {
 static void on_addr(const struct lw_addr *a, bool added, void *userdata)
 {
 	struct seen *s = userdata;
-	char buf[LW_ADDR_STRLEN];
 
-	if (s->n < 8)
+	if (s->n < 8) {
+		char buf[LW_ADDR_STRLEN];
 		snprintf(s->text[s->n++], sizeof(s->text[0]), "%c%s", added ? '+' : '-',
 			 addr_format(a, buf, sizeof(buf)));
+	}
 }
 
 /* A message buffer built one message at a time. */
