@@ -32,6 +32,7 @@ struct batch_source {
 struct store_health {
 	uint64_t started_us;
 	uint64_t packets, kernel_drops, evictions, sources_dropped;
+	uint64_t outbound_attempts, outbound_sources; /* the host's own mail */
 	char rules_digest[72];
 };
 

@@ -638,7 +638,7 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	struct store *s = e->s;
 	static const char *const indexes[] = {"seen", "hours", "attempts", "reached", "sensors"};
 
-	cmd_begin(e, 2 + 2 * 11, -1);
+	cmd_begin(e, 2 + 2 * 13, -1);
 	arg(e, "HSET");
 	arg_key(e, "sensor:", s->sensor);
 	arg(e, "started");
@@ -653,6 +653,10 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	arg_u64(e, hl->evictions);
 	arg(e, "sources_dropped");
 	arg_u64(e, hl->sources_dropped);
+	arg(e, "outbound:attempts");
+	arg_u64(e, hl->outbound_attempts);
+	arg(e, "outbound:sources");
+	arg_u64(e, hl->outbound_sources);
 	arg(e, "rules_digest");
 	arg(e, hl->rules_digest);
 	arg(e, "version");

@@ -231,6 +231,8 @@ static void replay_flush(struct replay_store *rs)
 		b->health.kernel_drops = cs.kernel_drops;
 		b->health.evictions = ts.evictions;
 		b->health.sources_dropped = rs->p->agg->sources_dropped;
+		b->health.outbound_attempts = rs->p->agg->totals[CLASS_OUTBOUND].attempts;
+		b->health.outbound_sources = aggregate_sources(rs->p->agg, CLASS_OUTBOUND, NULL);
 		snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
 			 rules_digest(rs->p->rules) ? rules_digest(rs->p->rules) : "");
 	}

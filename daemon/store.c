@@ -118,6 +118,8 @@ static void fill_health(struct daemon *d, struct store_batch *b)
 	b->health.kernel_drops = cs.kernel_drops;
 	b->health.evictions = ts.evictions;
 	b->health.sources_dropped = d->pipe->agg->sources_dropped;
+	b->health.outbound_attempts = d->pipe->agg->totals[CLASS_OUTBOUND].attempts;
+	b->health.outbound_sources = aggregate_sources(d->pipe->agg, CLASS_OUTBOUND, NULL);
 	snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
 		 digest ? digest : "");
 }

@@ -59,6 +59,8 @@ series_sum() {
 }
 check "outbound: the hourly series carries outbound:attempts" [ "$(series_sum outbound:attempts)" = 2 ]
 check "outbound: and no outside:attempts" [ "$(series_sum outside:attempts)" = 0 ]
+check "outbound: the sensor hash counts it" sh -c \
+	"[ \"\$(redis-cli -s '$REDIS_SOCK' HMGET 'lw6-$sc:sensor:$S' outbound:attempts outbound:sources | tr '\n' ' ')\" = '2 2 ' ]"
 check "outbound: the MX's per-source hash says outbound" sh -c \
 	"[ \"\$(redis-cli -s '$REDIS_SOCK' HGET 'lw6-$sc:src:$MX4' class)\" = outbound ]"
 
