@@ -4,8 +4,11 @@
  * port and opens connections that another host's watched port answers is
  * most likely the watched host sending its own mail: the report names it
  * and says to name it with --server, so a host's own mail never silently
- * reads as a breach. Only answered handshakes are remembered, so a flood of
- * unanswered SYNs fills nothing. */
+ * reads as a breach. Two mail hosts that deliver to each other look alike
+ * from the wire: the watched one also answers someone it never connected
+ * to (the gateway, other senders); a remote peer answers only the host it
+ * talks to, so it is never named. Only answered handshakes are
+ * remembered, so a flood of unanswered SYNs fills nothing. */
 #ifndef LW_HINTS_H
 #define LW_HINTS_H
 
@@ -17,10 +20,17 @@
 
 /* addresses remembered per side; a capture of one mail host has a few */
 #define LW_HINTS_MAX 256
+/* peers remembered per address; past it, "many" */
+#define LW_HINTS_PEERS 8
 
 struct hint_addr {
 	struct lw_addr addr;
 	uint64_t n; /* answered attempts to it, or reached attempts from it */
+	/* answered: the clients it answered, gateways apart */
+	struct lw_addr peer[LW_HINTS_PEERS];
+	uint8_t n_peers;
+	bool many_peers;
+	bool from_gateway; /* it answered a gateway (allowed) source */
 };
 
 struct hints {

@@ -35,7 +35,11 @@ scenario_blind() {
 	ok "$sc: tc mirrors only mx0's inbound packets to mon0"
 	fw_flush
 	check "$sc: nftables drop loaded from the rules export" fw_export drop
-	daemon_start "$sc" mon1 || { not_ok "$sc: lockwatchd READY=1 on mon1"; return; }
+	# a mirror port has none of the mail host's addresses: name them
+	{ echo "server $MX4 $MX6"; cat "$TMP/rules"; } >"$TMP/rules-mirror"
+	chmod 644 "$TMP/rules-mirror"
+	daemon_start "$sc" mon1 --rules "$TMP/rules-mirror" ||
+		{ not_ok "$sc: lockwatchd READY=1 on mon1"; return; }
 	live_client "$NS_GW" "$GW4" "$MX4" gw-blind.example "$TMP/$sc.gw"
 	c1=$!
 	live_client "$NS_OUT" "$OUT4" "$MX4" evil-blind.example "$TMP/$sc.out"

@@ -9,8 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/hints.h"
 #include "analyzer/servers.h"
 
 static struct lw_addr A(const char *s) {
@@ -108,12 +110,70 @@ static void test_equal_and_names(void **state)
 	assert_string_equal(servers_origin_name(SERVERS_INTERFACE), "interface");
 }
 
+static void hint(struct hints *h, const char *src, const char *dst, enum outcome o,
+		 enum src_class cls)
+{
+	struct attempt a;
+
+	memset(&a, 0, sizeof(a));
+	a.src = A(src);
+	a.dst = A(dst);
+	a.outcome = (uint8_t)o;
+	a.replied = o != OUTCOME_UNANSWERED;
+	hints_attempt(h, &a, cls);
+}
+
+static void test_probable_servers(void **state)
+{
+	(void)state;
+	struct hints *h = calloc(1, sizeof(*h));
+	struct hint_addr got[4];
+	char buf[LW_ADDR_STRLEN];
+
+	/* a flood of unanswered or refused SYNs remembers nothing */
+	for (unsigned i = 0; i < 5000; i++) {
+		struct attempt a;
+		memset(&a, 0, sizeof(a));
+		uint8_t b[4] = {203, 0, 113, (uint8_t)i};
+		addr_set_ip4(&a.src, b);
+		a.dst = A("192.0.2.25");
+		a.outcome = (uint8_t)(i & 1 ? OUTCOME_REFUSED : OUTCOME_UNANSWERED);
+		a.replied = i & 1;
+		hints_attempt(h, &a, CLASS_OUTSIDE);
+	}
+	assert_int_equal(h->n_answered + h->n_opened, 0);
+
+	/* the MX and a remote MX deliver to each other: alike on the wire */
+	hint(h, "192.0.2.25", "198.51.100.25", OUTCOME_SMTP, CLASS_OUTSIDE);
+	hint(h, "198.51.100.25", "192.0.2.25", OUTCOME_SMTP, CLASS_OUTSIDE);
+	assert_int_equal(hints_probable(h, got, 4), 0);
+	/* the gateway delivers to the MX: the MX answers others, the remote not */
+	hint(h, "198.51.100.10", "192.0.2.25", OUTCOME_SMTP, CLASS_ALLOWED);
+	assert_int_equal(hints_probable(h, got, 4), 1);
+	assert_string_equal(addr_format(&got[0].addr, buf, sizeof(buf)), "192.0.2.25");
+	assert_int_equal(got[0].n, 1);
+	/* the gateway answering the MX's relayed mail is never a candidate */
+	hint(h, "192.0.2.25", "198.51.100.10", OUTCOME_ACCEPTED, CLASS_OUTSIDE);
+	assert_int_equal(hints_probable(h, got, 4), 1);
+	assert_int_equal(got[0].n, 2);
+	free(h);
+
+	/* an outside sender the MX answered counts as the others too */
+	h = calloc(1, sizeof(*h));
+	hint(h, "2001:db8::25", "2001:db8:f::25", OUTCOME_ESTABLISHED, CLASS_OUTSIDE);
+	hint(h, "2001:db8:113::7", "2001:db8::25", OUTCOME_ACCEPTED, CLASS_OUTSIDE);
+	assert_int_equal(hints_probable(h, got, 4), 1);
+	assert_string_equal(addr_format(&got[0].addr, buf, sizeof(buf)), "2001:db8::25");
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_direction),
 	    cmocka_unit_test(test_equal_and_names),
+	    cmocka_unit_test(test_probable_servers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
