@@ -8,7 +8,10 @@
 #     the summary, never as an outside source;
 #   - an outside host then delivers in: the crit `reached` alert;
 #   - an address added to the MX's interface while lockwatchd runs is
-#     watched: a connection to it from outside raises `reached`.
+#     watched: a connection to it from outside raises `reached`; removed,
+#     it is not;
+#   - reloaded with `server any`, every destination is judged: the MX's
+#     own mail then raises `reached`, as asked.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 . "$top_srcdir/tests/live_lib.sh"
@@ -100,10 +103,29 @@ check "new address: journal reached alert to the new address" journal_dump "$S" 
 check "new address: its reached alert" alerts_is "$TMP/j2.json" \
 	'[x.get("LOCKWATCH_DST") for x in ev("reached", "'"$OUT4B"'")]' "[\"$NEW4\"]"
 
+# --- an address removed is no longer watched
+ip -n "$NS_MX" addr del "$NEW4/24" dev mx0
+check "removed address: lockwatchd follows it" wait_for 5 sh -c \
+	"tail -n 1 '$TMP/daemon-$sc.err' | grep 'the addresses of mx0 changed' | grep -vq '$NEW4'"
+
+# --- reload with 'server any': every destination judged, the MX's mail too
+{ echo 'server any'; cat "$TMP/rules"; } >"$TMP/rules-any"
+cp "$TMP/rules" "$TMP/rules-iface"
+cp "$TMP/rules-any" "$TMP/rules"
+kill -HUP "$dpid"
+check "server any: rules reloaded" wait_for 5 sh -c \
+	"journalctl --no-pager -o cat LOCKWATCH_SENSOR=$S LOCKWATCH_EVENT=rules_reloaded | grep -q reloaded"
+live_client "$NS_MX" "$MX4" "$OUT4" "mx.example" "$TMP/out4-any"
+wait $!
+check "server any: the MX's own mail is judged now, as asked" journal_dump "$S" "$TMP/j-any.json" 9
+check "server any: it reached (the remote answered)" alerts_is "$TMP/j-any.json" \
+	'[x.get("LOCKWATCH_DST") for x in ev("reached", "'"$MX4"'")]' "[\"$OUT4\"]"
+cp "$TMP/rules-iface" "$TMP/rules"
+
 # --- the summary on the way out counts the outbound mail
 daemon_stop
 check "stop: clean exit" [ "$rc" -eq 0 ]
-check "stop: summary" journal_dump "$S" "$TMP/j3.json" 7
+check "stop: summary" journal_dump "$S" "$TMP/j3.json" 11
 check "stop: summary carries the outbound counts" alerts_is "$TMP/j3.json" \
 	'[ev("summary")[-1].get(k) for k in ("LOCKWATCH_OUTBOUND_ATTEMPTS", "LOCKWATCH_OUTBOUND_SOURCES", "LOCKWATCH_SERVERS", "LOCKWATCH_ATTEMPTS")]' \
-	'["2", "2", "interface", "2"]'
+	'["2", "2", "any", "3"]'
