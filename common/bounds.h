@@ -21,6 +21,19 @@
 	120000000ULL	/* 120 s: a finished attempt still absorbs SYN                             \
 			 * retransmits (Linux retries for ~127 s) */
 #define LW_HELO_MAX 255 /* bytes of HELO/EHLO name kept (RFC 5321 domain is 255) */
+/* connections proved by the server's reply alone (SYN not seen), remembered
+ * so each counts once: 16 B each (1 MiB), 4-way sets, the least recently
+ * seen of a set forgotten first. Apart from the attempts, so a flood of
+ * forged SYN-ACKs never evicts an open attempt. */
+#define LW_REPLY_SEEN_MAX 65536
+/* 10 min: a remembered connection idle this long is over; its 4-tuple
+ * answering again is a new connection */
+#define LW_REPLY_IDLE_US 600000000ULL
+/* Packet time (sensor/pktclock.h): a stamp more than an hour ahead of the
+ * clock, or more than 10 s behind it (more than a multi-queue capture
+ * reorders), is a clock jump */
+#define LW_CLOCK_JUMP_US       3600000000ULL
+#define LW_CLOCK_BACK_SLACK_US 10000000ULL
 
 /* Analyzer */
 /* distinct sources kept in memory (64 B each, 16 MiB); --max-sources. Past
