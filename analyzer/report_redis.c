@@ -262,6 +262,10 @@ static void series_field(void *ud, const char *k, const char *v)
 		t->replied += n;
 		if (hc)
 			hc->replied += n;
+	} else if (!strcmp(f, "reached_without_syn")) {
+		t->without_syn += n;
+		if (hc)
+			hc->without_syn += n;
 	} else if (!strcmp(f, "evicted_open")) {
 		if (c == CLASS_OUTSIDE)
 			r->evicted_open_outside += n;
@@ -367,6 +371,8 @@ static void src_field(void *ud, const char *k, const char *v)
 		x->d.c.attempts = to_u64(v);
 	else if (!strcmp(k, "replied"))
 		x->d.c.replied = to_u64(v);
+	else if (!strcmp(k, "reached_without_syn"))
+		x->d.c.without_syn = to_u64(v);
 	else if ((o = outcome_of(k)) >= 0)
 		x->d.c.outcome[o] = to_u64(v);
 	else if (!strcmp(k, "first_seen"))

@@ -46,6 +46,7 @@ struct pipeline {
 	struct tracker *tracker;
 	struct aggregate *agg;
 	uint64_t decoded[DECODE_RESULT_COUNT];
+	uint64_t tcp_tail_cut; /* decoded with the header cut after 14 bytes */
 	pipeline_attempt_fn on_attempt;
 	void *on_attempt_data;
 	struct hour_table *hours; /* per-hour counts for the timeline; NULL: not kept */

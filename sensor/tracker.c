@@ -583,10 +583,10 @@ static void on_server_segment(struct tracker *t, const struct pkt *p, uint64_t h
 	if (e->state != ENTRY_OPEN) {
 		/* A repeat of a SYN-ACK already reported (the server retries
 		 * while the client does not ACK) is not news; one after an
-		 * attempt reported as unanswered, refused or rejected is a
-		 * reply we could not match, and the counter should show it. */
+		 * attempt reported as unanswered, refused or rejected came too
+		 * late for it, and still proves the reach, once. */
 		if (e->outcome < OUTCOME_ACCEPTED)
-			t->stats.unmatched_replies++;
+			reply_reach(t, p, h, OUTCOME_ACCEPTED);
 		return;
 	}
 	if (e->outcome < OUTCOME_ACCEPTED)

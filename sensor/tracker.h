@@ -36,7 +36,7 @@ struct tracker_stats {
 	uint64_t attempts;	       /* attempts started */
 	uint64_t retransmits;	       /* SYNs merged into an existing attempt */
 	uint64_t evictions;	       /* open attempts pushed out by a full table */
-	uint64_t unmatched_replies;    /* SYN-ACK/RST for no attempt we know */
+	uint64_t unmatched_replies;    /* RST for no attempt, SYN-ACK acking another ISN */
 	uint64_t unmatched_icmp;       /* unreachables quoting no attempt we know */
 	uint64_t pending_at_end;       /* open attempts the end of the capture cut short */
 	uint64_t open;		       /* attempts open now */
