@@ -8,6 +8,11 @@
 #define LW_PCAP_BUFFER_MB   32	 /* MiB kernel ring; --buffer-size */
 #define LW_PCAP_DELIVERY_MS 50	 /* ms the kernel may hold packets; --delivery-ms, 0 immediate */
 #define LW_MAX_FILES	    1024 /* capture files named on one command line */
+/* bytes: a capture file cut shorter than this is read without the BPF
+ * filter. The filter must read the TCP ports (behind two VLAN tags and the
+ * largest IPv4 header: 22 + 60 + 4); it would silently drop a packet cut
+ * before them, which the decoder counts instead (it may be a reply). */
+#define LW_FILTER_SNAPLEN_MIN 86
 
 /* Decoding */
 #define LW_MAX_VLAN_TAGS     4	/* stacked 802.1Q/802.1ad tags before we call the frame malformed */
