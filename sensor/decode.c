@@ -170,8 +170,9 @@ static enum decode_result decode_tcp(const uint8_t *t, size_t len, size_t seg_le
 	pk->ack = rd_be32(t + 8);
 	pk->tcp_flags = t[13];
 	if (doff > len) {
-		/* no payload was captured; pk->payload stays NULL */
+		/* no payload was captured: an empty one at the end of the capture */
 		pk->tcp_tail_cut = 1;
+		pk->payload = t + len;
 		return DECODE_OK;
 	}
 	pk->payload = t + doff;

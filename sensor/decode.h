@@ -67,7 +67,8 @@ struct pkt {
 	uint8_t icmp_type;       /* PKT_ICMP_UNREACH: ICMP or ICMPv6 type and code */
 	uint8_t icmp_code;
 	uint8_t tcp_tail_cut;    /* PKT_TCP: the snap length cut the header after its
-	                          * first 14 bytes (window, checksum, options; no payload) */
+	                          * first 14 bytes (window, checksum, options): the
+	                          * payload is empty, at the end of the capture */
 	struct lw_addr src, dst;
 	uint16_t sport, dport;
 	uint32_t seq, ack;

@@ -8,6 +8,7 @@
 #include "sensor/reply_seen.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/bounds.h"
 
@@ -80,6 +81,20 @@ bool reply_seen_add(struct reply_seen *s, uint64_t h, uint64_t now_us, uint64_t 
 	victim->h = tag;
 	victim->seen_us = now_us;
 	return true;
+}
+
+void reply_seen_attempt(const struct pkt *p, enum outcome o, uint64_t now_us, struct attempt *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->src = p->dst; /* the client */
+	ret->dst = p->src;
+	ret->sport = p->dport;
+	ret->dport = p->sport;
+	ret->isn = o == OUTCOME_ACCEPTED ? p->ack - 1 : 0; /* a SYN-ACK acks isn + 1 */
+	ret->first_us = ret->last_us = ret->judged_us = now_us;
+	ret->outcome = (uint8_t)o;
+	ret->replied = true;
+	ret->without_syn = true;
 }
 
 void reply_seen_rebase(struct reply_seen *s, uint64_t now_us)

@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sensor/attempt.h"
+#include "sensor/decode.h"
+
 struct reply_seen;
 
 /* max: connections remembered (rounded up to a multiple of the set size);
@@ -20,6 +23,12 @@ void reply_seen_free(struct reply_seen *s);
  * (or had been idle for LW_REPLY_IDLE_US): a new connection. Forgetting the
  * least recently seen of a full set is counted in *evictions. */
 bool reply_seen_add(struct reply_seen *s, uint64_t h, uint64_t now_us, uint64_t *evictions);
+
+/* The attempt such a reach is counted as, from the server's packet p:
+ * without_syn, syns 0, replied, at now_us; accepted for a SYN-ACK (isn from
+ * its acknowledgement), established for the rest. */
+void reply_seen_attempt(const struct pkt *p, enum outcome o, uint64_t now_us,
+			struct attempt *ret);
 
 /* Every remembered connection is seen at now_us (the clock stepped). */
 void reply_seen_rebase(struct reply_seen *s, uint64_t now_us);

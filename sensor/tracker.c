@@ -95,8 +95,9 @@ struct tracker {
 
 	uint64_t now_us;
 	struct pkt_clock clock;
-	uint64_t step_us; /* the clock after its last step */
-	uint8_t epoch;	  /* steps of the clock, mod 256 */
+	uint64_t step_us;  /* the clock after its last step */
+	uint8_t epoch;	   /* steps of the clock, mod 256 */
+	uint32_t held_idx; /* the attempt the held stamp's packet opened, NIL none */
 	struct reply_seen *seen;
 	uint64_t seed[TUPLE_HASH_SEED_WORDS];
 	struct tracker_stats stats;
@@ -263,14 +264,24 @@ static inline uint64_t clock_since(const struct tracker *t, const struct entry *
 	return e->epoch == t->epoch && us <= t->now_us ? us : t->step_us;
 }
 
-static void clock_to(struct tracker *t, uint64_t ts_us)
+static enum pkt_clock_move clock_to(struct tracker *t, uint64_t ts_us)
 {
-	if (pkt_clock_observe(&t->clock, ts_us) == PKT_CLOCK_STEPPED) {
+	enum pkt_clock_move m = pkt_clock_observe(&t->clock, ts_us);
+
+	if (m == PKT_CLOCK_STEPPED) {
 		t->epoch++;
 		t->step_us = t->clock.now_us;
 		reply_seen_rebase(t->seen, t->clock.now_us);
+		/* The held packet was in the new time line after all (a gap
+		 * in a quiet capture, a clock step): the attempt it opened at
+		 * the old clock's time carries its own stamp. */
+		if (t->held_idx != NIL && t->entries[t->held_idx].state == ENTRY_OPEN)
+			t->entries[t->held_idx].first_us = t->entries[t->held_idx].last_us =
+			    t->clock.held_us;
 	}
+	t->held_idx = NIL;
 	t->now_us = t->clock.now_us;
+	return m;
 }
 
 /* ---- emission ---- */
@@ -292,7 +303,8 @@ static void entry_emit(struct tracker *t, const struct entry *e, bool evicted, b
 	a.dport = e->dport;
 	a.isn = e->isn;
 	a.first_us = e->first_us;
-	a.last_us = e->last_us;
+	/* a reply after the clock stepped back may predate the SYN's stamp */
+	a.last_us = e->last_us < e->first_us ? e->first_us : e->last_us;
 	/* When the outcome became final in packet time: at the deadline for
 	 * an attempt judged by its timeout, even if the tracker noticed only
 	 * at a later packet; otherwise now (data, eviction, end of capture). */
@@ -501,16 +513,7 @@ static void reply_reach(struct tracker *t, const struct pkt *p, uint64_t h, enum
 	t->stats.reached_without_syn++;
 	if (t->emit == NULL)
 		return;
-	memset(&a, 0, sizeof(a));
-	a.src = p->dst;
-	a.dst = p->src;
-	a.sport = p->dport;
-	a.dport = p->sport;
-	a.isn = o == OUTCOME_ACCEPTED ? p->ack - 1 : 0; /* a SYN-ACK acknowledges isn + 1 */
-	a.first_us = a.last_us = a.judged_us = t->now_us;
-	a.outcome = (uint8_t)o;
-	a.replied = true;
-	a.without_syn = true;
+	reply_seen_attempt(p, o, t->now_us, &a);
 	t->emit(&a, t->userdata);
 }
 
@@ -706,8 +709,12 @@ static void track_packet(struct tracker *t, const struct pkt *p)
  * would have timed its attempt out still answers it. */
 void tracker_packet(struct tracker *t, const struct pkt *p)
 {
-	clock_to(t, p->ts_us);
+	uint64_t started = t->stats.attempts;
+	enum pkt_clock_move m = clock_to(t, p->ts_us);
+
 	track_packet(t, p);
+	if (m == PKT_CLOCK_HELD && t->stats.attempts != started)
+		t->held_idx = t->open.tail; /* a new attempt is the open list's tail */
 	expire(t);
 }
 
@@ -765,6 +772,7 @@ struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn em
 	t->fresh = 0;
 	t->open.head = t->open.tail = NIL;
 	t->linger.head = t->linger.tail = NIL;
+	t->held_idx = NIL;
 	tuple_hash_seed(t->seed);
 	return t;
 
