@@ -27,8 +27,7 @@ bool reply_seen_add(struct reply_seen *s, uint64_t h, uint64_t now_us, uint64_t 
 /* The attempt such a reach is counted as, from the server's packet p:
  * without_syn, syns 0, replied, at now_us; accepted for a SYN-ACK (isn from
  * its acknowledgement), established for the rest. */
-void reply_seen_attempt(const struct pkt *p, enum outcome o, uint64_t now_us,
-			struct attempt *ret);
+void reply_seen_attempt(const struct pkt *p, enum outcome o, uint64_t now_us, struct attempt *ret);
 
 /* Every remembered connection is seen at now_us (the clock stepped). */
 void reply_seen_rebase(struct reply_seen *s, uint64_t now_us);
