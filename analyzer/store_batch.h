@@ -32,6 +32,9 @@ struct batch_source {
 struct store_health {
 	uint64_t started_us;
 	uint64_t packets, kernel_drops, evictions, sources_dropped;
+	uint64_t undecodable;	     /* malformed packets, every reason */
+	uint64_t tcp_truncated_tail; /* TCP headers cut after 14 bytes, decoded */
+	uint64_t clock_jumps;
 	char rules_digest[72];
 };
 

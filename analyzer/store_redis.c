@@ -636,22 +636,23 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 {
 	struct store *s = e->s;
 	static const char *const indexes[] = {"seen", "hours", "attempts", "reached", "sensors"};
+	static const char *const names[] = {"started",	    "last_flush",	  "packets",
+					    "kernel_drops", "evictions",	  "sources_dropped",
+					    "undecodable",  "tcp_truncated_tail", "clock_jumps"};
+	const uint64_t n[] = {
+	    hl->started_us, wall_us(),		 hl->packets,	  hl->kernel_drops,
+	    hl->evictions,  hl->sources_dropped, hl->undecodable, hl->tcp_truncated_tail,
+	    hl->clock_jumps};
 
-	cmd_begin(e, 2 + 2 * 11, -1);
+	const unsigned nn = sizeof(n) / sizeof(n[0]);
+
+	cmd_begin(e, 2 + 2 * (nn + 5), -1); /* and the 5 below */
 	arg(e, "HSET");
 	arg_key(e, "sensor:", s->sensor);
-	arg(e, "started");
-	arg_u64(e, hl->started_us);
-	arg(e, "last_flush");
-	arg_u64(e, wall_us());
-	arg(e, "packets");
-	arg_u64(e, hl->packets);
-	arg(e, "kernel_drops");
-	arg_u64(e, hl->kernel_drops);
-	arg(e, "evictions");
-	arg_u64(e, hl->evictions);
-	arg(e, "sources_dropped");
-	arg_u64(e, hl->sources_dropped);
+	for (unsigned i = 0; i < nn; i++) {
+		arg(e, names[i]);
+		arg_u64(e, n[i]);
+	}
 	arg(e, "rules_digest");
 	arg(e, hl->rules_digest);
 	arg(e, "version");

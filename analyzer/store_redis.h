@@ -20,7 +20,8 @@
  *                                 reached_without_syn
  *   P series:<yyyymmddHH>:<sensor>  the same, for one sensor
  *   P sensor:<name>         hash  started last_flush packets kernel_drops
- *                                 evictions sources_dropped rules_digest
+ *                                 evictions sources_dropped undecodable
+ *                                 tcp_truncated_tail clock_jumps rules_digest
  *                                 version lost batch
  * and three indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen

@@ -206,6 +206,9 @@ static void replay_flush(struct replay_store *rs)
 		b->health.kernel_drops = cs.kernel_drops;
 		b->health.evictions = ts.evictions;
 		b->health.sources_dropped = rs->p->agg->sources_dropped;
+		b->health.undecodable = pipeline_undecodable(rs->p);
+		b->health.tcp_truncated_tail = rs->p->tcp_tail_cut;
+		b->health.clock_jumps = ts.clock_jumps;
 		snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
 			 rules_digest(rs->p->rules) ? rules_digest(rs->p->rules) : "");
 	}

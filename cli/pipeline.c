@@ -150,6 +150,16 @@ struct rules *pipeline_swap_rules(struct pipeline *p, struct rules *rules)
 	return old;
 }
 
+uint64_t pipeline_undecodable(const struct pipeline *p)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < DECODE_RESULT_COUNT; i++)
+		if (decode_result_is_bad((enum decode_result)i))
+			n += p->decoded[i];
+	return n;
+}
+
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r)
 {
 	struct tracker_stats ts;

@@ -81,6 +81,9 @@ void pipeline_finish(struct pipeline *p);
  * interned, so nothing held refers into the old rules. */
 struct rules *pipeline_swap_rules(struct pipeline *p, struct rules *rules);
 
+/* Packets decode_packet() called malformed, every reason. */
+uint64_t pipeline_undecodable(const struct pipeline *p);
+
 /* Fills a report from what the pipeline counted and the capture's health. */
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r);
 

@@ -118,6 +118,9 @@ static void fill_health(struct daemon *d, struct store_batch *b)
 	b->health.kernel_drops = cs.kernel_drops;
 	b->health.evictions = ts.evictions;
 	b->health.sources_dropped = d->pipe->agg->sources_dropped;
+	b->health.undecodable = pipeline_undecodable(d->pipe);
+	b->health.tcp_truncated_tail = d->pipe->tcp_tail_cut;
+	b->health.clock_jumps = ts.clock_jumps;
 	snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
 		 digest ? digest : "");
 }

@@ -162,3 +162,23 @@ check "redis: report exits 2" [ "$rc" -eq 2 ]
 check "redis: report --json totals and source" json_is "$TMP/redis.report.json" \
 	'[d["verdict"], d["totals"]["outside"]["reached_without_syn"], [s["reached_without_syn"] for s in d["sources"] if s["addr"] == "203.0.113.66"]]' \
 	'["not_effective", 1, [1]]'
+
+# --- capture health through Redis: each sensor's undecodable packets, cut
+# headers and clock jumps, summed by the report; an EFFECTIVE reason from
+# Redis names the undecodable packets as the replay's does
+n=0
+for cap in effective-undecodable snap68-session jump-ahead; do
+	n=$((n + 1))
+	run_lw "$TMP/h$n.json" "$TMP/h$n.err" replay -r "$TMP/rules" --json \
+		--redis "$URL" --redis-prefix h: --sensor-name "mx$n" "$TMP/$cap.pcap"
+done
+check "redis health: the sensor hash holds them" \
+	[ "$($RCLI hmget h:sensor:mx1 undecodable tcp_truncated_tail clock_jumps | tr '\n' ' ')" = "2 0 0 " ]
+run_lw "$TMP/h.report.json" "$TMP/h.report.err" report --redis "$URL" --redis-prefix h: --json
+check "redis health: report sums them over the sensors" json_is "$TMP/h.report.json" \
+	'[d["capture"]["malformed"].get("undecodable"), d["capture"]["tcp_truncated_tail"], d["capture"]["clock_jumps"]]' \
+	'[2, 6, 1]'
+run_lw "$TMP/u.report.json" "$TMP/u.report.err" report --redis "$URL" --redis-prefix h: \
+	--sensor mx1 --json
+check "redis health: the EFFECTIVE reason names the undecodable packets" json_is "$TMP/u.report.json" \
+	'[d["verdict"], "2 captured packet(s) could not be decoded" in d["reason"]]' '["effective", true]'
