@@ -1,7 +1,9 @@
 /* Handshake tracker: matches client SYNs to watched ports with the replies
  * that decide them (SYN-ACK, RST, ICMP unreachable, client ACK or data),
  * times them out in packet time, and keeps all of it in a fixed-size table
- * that evicts the oldest attempt when full.
+ * that evicts the oldest attempt when full. A server's reply that no attempt
+ * explains is a reach without the SYN, counted once per connection through
+ * a set of its own (reply_seen.h), so it never takes an attempt's place.
  *
  * Memory layout, all allocated in tracker_new() and never again:
  *  - entries[max_attempts]: one per attempt, open or lingering. Each entry in
@@ -10,9 +12,10 @@
  *    time). Both orders are plain insertion order because the tracker's
  *    clock never goes backwards between two steps (pktclock.h) and every
  *    time stored is the clock at that moment; an entry from before the last
- *    step counts its age from the step (clock_since()). Entries never used yet are on no list: they
- * are handed out in index order past `fresh`, so the table costs memory (calloc's untouched pages)
- * and start-up time only as far as the traffic ever fills it.
+ *    step counts its age from the step (clock_since()). Entries never used
+ *    yet are on no list: they are handed out in index order past `fresh`,
+ *    so the table costs memory (calloc's untouched pages) and start-up time
+ *    only as far as the traffic ever fills it.
  *  - slots[2^k >= 2 * max_attempts]: an open-addressing hash index over the
  *    entries, keyed by (client addr, client port, server addr, server port).
  *    The client ISN is not part of the key: a 4-tuple has at most one entry,
