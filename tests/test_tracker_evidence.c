@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "sensor/pktclock.h"
 #include "tests/tracker_fx.h"
 
 #define YEARS_48 (48ULL * 365 * 86400 * SEC)
@@ -264,6 +265,37 @@ static void test_clock_steps_back(void **state)
 	assert_int_equal(stats_of(t).clock_jumps, 1);
 }
 
+static void test_pktclock(void **state)
+{
+	struct pkt_clock c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pkt_clock_observe(&c, T0), PKT_CLOCK_KEPT);
+	assert_true(c.now_us == T0);
+	/* in line: forward up to an hour, back within the slack (kept) */
+	assert_int_equal(pkt_clock_observe(&c, T0 + HOUR), PKT_CLOCK_KEPT);
+	assert_int_equal(pkt_clock_observe(&c, T0 + HOUR - 10 * SEC), PKT_CLOCK_KEPT);
+	assert_true(c.now_us == T0 + HOUR);
+	/* one stamp out of line is held, the next in line clears it */
+	assert_int_equal(pkt_clock_observe(&c, T0 + YEARS_48), PKT_CLOCK_HELD);
+	assert_int_equal(pkt_clock_observe(&c, T0 + HOUR + 1), PKT_CLOCK_KEPT);
+	assert_true(c.now_us == T0 + HOUR + 1 && !c.held);
+	/* two jumps to different places: each counted, neither applied */
+	assert_int_equal(pkt_clock_observe(&c, T0 - HOUR), PKT_CLOCK_HELD);
+	assert_int_equal(pkt_clock_observe(&c, T0 + 5 * HOUR), PKT_CLOCK_HELD);
+	assert_true(c.now_us == T0 + HOUR + 1);
+	/* a second stamp in the held line confirms the step */
+	assert_int_equal(pkt_clock_observe(&c, T0 + 5 * HOUR + 1), PKT_CLOCK_STEPPED);
+	assert_true(c.now_us == T0 + 5 * HOUR + 1);
+	assert_int_equal(c.jumps, 3);
+	/* a step back is confirmed the same way */
+	assert_int_equal(pkt_clock_observe(&c, T0), PKT_CLOCK_HELD);
+	assert_int_equal(pkt_clock_observe(&c, T0 + 2), PKT_CLOCK_STEPPED);
+	assert_true(c.now_us == T0 + 2);
+	assert_int_equal(c.jumps, 4);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -279,6 +311,7 @@ int main(void)
 	    T(test_jump_back_one_record),
 	    T(test_clock_steps_ahead),
 	    T(test_clock_steps_back),
+	    cmocka_unit_test(test_pktclock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
