@@ -463,11 +463,12 @@ void aggregate_track_changes(struct aggregate *ag)
 	ag->track = true;
 }
 
-static void counts_one(struct counts *c, enum outcome o, bool replied)
+static void counts_one(struct counts *c, enum outcome o, const struct attempt *a)
 {
 	c->attempts++;
 	c->outcome[o]++;
-	c->replied += replied;
+	c->replied += a->replied;
+	c->without_syn += a->without_syn;
 }
 
 /* Attempts end roughly in time order, so the hour is almost always the
@@ -497,7 +498,7 @@ static void track_hour(struct aggregate *ag, const struct attempt *a, enum src_c
 		memset(h, 0, sizeof(*h));
 		h->hour = hour;
 	}
-	counts_one(&h->c[cls], o, a->replied);
+	counts_one(&h->c[cls], o, a);
 	if (a->evicted && o == OUTCOME_UNANSWERED)
 		h->evicted_open[cls]++;
 }
@@ -552,6 +553,8 @@ static void track(struct aggregate *ag, uint32_t idx, const struct attempt *a, e
 		pe = &ag->pending[p - 1];
 	}
 	src_counts_one(&pe->d, o, a->replied);
+	if (a->without_syn && pe->without_syn != UINT32_MAX)
+		pe->without_syn++;
 	if (newest) {
 		pe->last_dst = a->dst;
 		pe->last_dport = a->dport;
@@ -583,6 +586,7 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 			d->c.attempts += pe->d.outcome[o];
 		}
 		d->c.replied = pe->d.replied;
+		d->c.without_syn = pe->without_syn;
 	}
 	for (uint32_t i = 0; i < ag->n_hours; i++) {
 		struct hour_counts *h = store_batch_hour(b, ag->hours[i].hour);
@@ -612,9 +616,7 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 
 	if (o >= OUTCOME_COUNT)
 		o = OUTCOME_UNANSWERED;
-	t->attempts++;
-	t->outcome[o]++;
-	t->replied += a->replied;
+	counts_one(t, o, a);
 	if (a->evicted && !outcome_reached(o) && o == OUTCOME_UNANSWERED)
 		ag->evicted_open[cls]++;
 	if (a->pending_at_end && o == OUTCOME_UNANSWERED)
@@ -678,6 +680,8 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 		struct source_cold *c = cold_get(ag, idx);
 		if (c && outcome_reached(o) && a->last_us >= c->reached_us)
 			c->reached_us = a->last_us;
+		if (c && a->without_syn && c->without_syn != UINT32_MAX)
+			c->without_syn++;
 		if (c && a->helo[0]) { /* a fixed buffer: no allocation per attempt */
 			size_t n = strnlen(a->helo, LW_HELO_MAX);
 			memcpy(c->helo, a->helo, n);

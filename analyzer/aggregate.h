@@ -18,6 +18,8 @@ struct counts {
 	uint64_t attempts;
 	uint64_t outcome[OUTCOME_COUNT];
 	uint64_t replied; /* attempts with a server reply seen: proof the capture sees replies */
+	uint64_t without_syn; /* reaches the server's reply alone proved (SYN never seen);
+			       * also counted under their outcome (reached_without_syn) */
 	uint64_t sources; /* distinct sources (totals only) */
 };
 
@@ -55,6 +57,7 @@ struct source_agg {
 struct source_cold {
 	const char *label;	    /* set (allowed, outside) or label (exception), interned */
 	uint64_t reached_us;	    /* last time an attempt reached the server, 0 never */
+	uint32_t without_syn;	    /* reaches seen by the server's reply alone (saturating) */
 	char helo[LW_HELO_MAX + 1]; /* last HELO/EHLO name, "" if none */
 };
 
@@ -69,6 +72,7 @@ struct source_pending {
 	const char *label;
 	uint64_t first_us, last_us;
 	struct src_counts d;
+	uint32_t without_syn; /* of d's reaches, those without a SYN */
 };
 #define PENDING_EVICTED UINT32_MAX
 

@@ -552,10 +552,14 @@ void alerter_attempt(struct alerter *al, const struct attempt *at, const struct 
 		return;
 
 	a.event = ALERT_REACHED;
+	if (at->without_syn)
+		alert_add_field(&a, "LOCKWATCH_REACHED_WITHOUT_SYN", "1");
 	alert_set_message(&a,
-			  "outside source %s REACHED %s port %u (%s): the port-25 lockdown is "
+			  "outside source %s REACHED %s port %u (%s%s): the port-25 lockdown is "
 			  "not effective",
-			  src, dst, at->dport, oname);
+			  src, dst, at->dport, oname,
+			  at->without_syn ? ", seen by the server's reply alone, SYN not captured"
+					  : "");
 	raise_traffic(al, &a, at->judged_us ? at->judged_us : at->last_us);
 	if (at->outcome != OUTCOME_SMTP)
 		return;

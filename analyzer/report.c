@@ -73,6 +73,8 @@ static void judge(struct report *r, uint64_t reached_outside_sources)
 			in.sensor_gaps++;
 	in.evicted_open_outside = r->evicted_open_outside;
 	in.reach_by_sources_only = r->totals_whole_hours;
+	for (unsigned i = 0; i < r->n_malformed; i++)
+		in.undecodable += r->malformed[i].n;
 	r->verdict = verdict_decide(&in, r->reason, sizeof(r->reason));
 }
 
@@ -105,6 +107,7 @@ static void fill_source(struct report_source *d, const struct aggregate *ag,
 		d->c.attempts += s->c.outcome[o];
 	}
 	d->c.replied = s->c.replied;
+	d->c.without_syn = c ? c->without_syn : 0;
 	d->first_us = s->first_us;
 	d->last_us = s->last_us;
 	d->reached = outcome_reached((enum outcome)s->best);

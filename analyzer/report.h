@@ -69,6 +69,10 @@ struct report {
 	uint64_t unmatched_replies, unmatched_icmp, pending_at_end, sources_dropped;
 	uint64_t sources_evicted, sources_readmitted;
 	uint64_t evicted_open_outside; /* outside attempts evicted before any reply */
+	uint64_t tcp_truncated_tail;   /* TCP headers cut after their first 14 bytes, decoded */
+	uint64_t clock_jumps;	       /* packet stamps that jumped, held back */
+	uint64_t reply_seen_evictions; /* connections reached without SYN forgotten by a full
+					* set (each may have counted again) */
 	/* The window starts inside an hour whose totals (hourly series) also
 	 * hold what came before it: reaches are then judged by each source's
 	 * own last-reached time, which is exact. */

@@ -25,6 +25,7 @@ static void counts_fields(struct json *j, const struct counts *c)
 	for (int o = 0; o < OUTCOME_COUNT; o++)
 		json_kv_uint(j, outcome_name((enum outcome)o), c->outcome[o]);
 	json_kv_uint(j, "replied", c->replied);
+	json_kv_uint(j, "reached_without_syn", c->without_syn);
 }
 
 static void print_source(struct json *j, const struct report_source *s)
@@ -60,6 +61,9 @@ static void print_capture(struct json *j, const struct report *r)
 	json_kv_uint(j, "unmatched_icmp", r->unmatched_icmp);
 	json_kv_uint(j, "pending_at_end", r->pending_at_end);
 	json_kv_uint(j, "evicted_open_outside", r->evicted_open_outside);
+	json_kv_uint(j, "tcp_truncated_tail", r->tcp_truncated_tail);
+	json_kv_uint(j, "clock_jumps", r->clock_jumps);
+	json_kv_uint(j, "reached_without_syn_forgotten", r->reply_seen_evictions);
 	json_kv_uint(j, "sources_dropped", r->sources_dropped);
 	json_kv_uint(j, "sources_evicted", r->sources_evicted);
 	json_kv_uint(j, "sources_readmitted", r->sources_readmitted);

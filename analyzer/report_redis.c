@@ -148,6 +148,7 @@ struct sensor_ctx {
 	struct report_strings *st;
 	const char *digest;
 	bool mixed;
+	uint64_t undecodable; /* malformed packets, summed over the sensors */
 };
 
 static void sensor_field(void *ud, const char *k, const char *v)
@@ -169,6 +170,12 @@ static void sensor_field(void *ud, const char *k, const char *v)
 		d->lost = to_u64(v);
 	else if (!strcmp(k, "sources_dropped"))
 		x->r->sources_dropped += to_u64(v);
+	else if (!strcmp(k, "undecodable"))
+		x->undecodable += to_u64(v);
+	else if (!strcmp(k, "tcp_truncated_tail"))
+		x->r->tcp_truncated_tail += to_u64(v);
+	else if (!strcmp(k, "clock_jumps"))
+		x->r->clock_jumps += to_u64(v);
 	else if (!strcmp(k, "rules_digest") && *v) {
 		if (!x->digest)
 			x->digest = keep(x->st, v);
@@ -227,6 +234,11 @@ static int read_sensors(struct store *s, const struct report_query *q, struct re
 	r->n_sensors = n;
 	qsort(r->sensors, n, sizeof(*r->sensors), name_cmp);
 	r->rules_digest = x.mixed ? keep(st, "mixed") : x.digest;
+	/* the sensors count malformed packets as one number: an EFFECTIVE
+	 * reason names them all the same */
+	if (x.undecodable && r->n_malformed < REPORT_MAX_COUNTERS)
+		r->malformed[r->n_malformed++] =
+		    (struct report_counter){"undecodable", x.undecodable};
 	return 0;
 }
 
@@ -262,6 +274,10 @@ static void series_field(void *ud, const char *k, const char *v)
 		t->replied += n;
 		if (hc)
 			hc->replied += n;
+	} else if (!strcmp(f, "reached_without_syn")) {
+		t->without_syn += n;
+		if (hc)
+			hc->without_syn += n;
 	} else if (!strcmp(f, "evicted_open")) {
 		if (c == CLASS_OUTSIDE)
 			r->evicted_open_outside += n;
@@ -367,6 +383,8 @@ static void src_field(void *ud, const char *k, const char *v)
 		x->d.c.attempts = to_u64(v);
 	else if (!strcmp(k, "replied"))
 		x->d.c.replied = to_u64(v);
+	else if (!strcmp(k, "reached_without_syn"))
+		x->d.c.without_syn = to_u64(v);
 	else if ((o = outcome_of(k)) >= 0)
 		x->d.c.outcome[o] = to_u64(v);
 	else if (!strcmp(k, "first_seen"))

@@ -43,6 +43,12 @@ static void print_totals(FILE *f, const struct report *r)
 			t->outcome[OUTCOME_REFUSED], t->outcome[OUTCOME_REJECTED],
 			t->outcome[OUTCOME_UNANSWERED], t->sources);
 	}
+	for (int c = 0; c < CLASS_COUNT; c++)
+		if (r->totals[c].without_syn)
+			fprintf(f,
+				"  (%s: %" PRIu64 " reach(es) seen by the server's reply alone, "
+				"their SYN not captured: reached_without_syn)\n",
+				class_title((enum src_class)c), r->totals[c].without_syn);
 	if (r->sources_estimated)
 		fprintf(f, "  (outside sources: an estimate, within about 1%%: the source table "
 			   "was full)\n");
@@ -118,6 +124,21 @@ static void print_capture(FILE *f, const struct report *r)
 			"  server replies to no SYN seen: %" PRIu64 "; ICMP errors quoting no "
 			"attempt: %" PRIu64 "\n",
 			r->unmatched_replies, r->unmatched_icmp);
+	if (r->tcp_truncated_tail)
+		fprintf(f,
+			"  %" PRIu64 " TCP header(s) cut by the snap length after their first 14 "
+			"bytes, decoded (tcp_truncated_tail)\n",
+			r->tcp_truncated_tail);
+	if (r->clock_jumps)
+		fprintf(f,
+			"  %" PRIu64 " packet time stamp(s) jumped (clock_jumps): held back, "
+			"never timing out an attempt\n",
+			r->clock_jumps);
+	if (r->reply_seen_evictions)
+		fprintf(f,
+			"  %" PRIu64 " connection(s) reached without SYN forgotten by their full "
+			"table: each may have counted more than once\n",
+			r->reply_seen_evictions);
 	if (r->pending_at_end)
 		fprintf(f,
 			"  %" PRIu64

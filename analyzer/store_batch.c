@@ -97,6 +97,7 @@ static void counts_add(struct counts *into, const struct counts *from)
 	for (int o = 0; o < OUTCOME_COUNT; o++)
 		into->outcome[o] += from->outcome[o];
 	into->replied += from->replied;
+	into->without_syn += from->without_syn;
 	into->sources += from->sources;
 }
 

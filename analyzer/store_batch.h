@@ -33,6 +33,9 @@ struct store_health {
 	uint64_t started_us;
 	uint64_t packets, kernel_drops, evictions, sources_dropped;
 	uint64_t outbound_attempts, outbound_sources; /* the host's own mail */
+	uint64_t undecodable;			      /* malformed packets, every reason */
+	uint64_t tcp_truncated_tail;		      /* TCP headers cut after 14 bytes, decoded */
+	uint64_t clock_jumps;
 	char rules_digest[72];
 };
 

@@ -402,21 +402,18 @@ static void encode_source(struct enc *e, const struct store_batch *b, uint32_t i
 		arg(e, "attempts");
 		arg_u64(e, src->c.attempts);
 	}
-	for (int o = 0; o < OUTCOME_COUNT; o++) {
-		if (!src->c.outcome[o])
+	/* the outcomes, then these */
+	static const char *const more[] = {"replied", "reached_without_syn"};
+	const uint64_t more_n[] = {src->c.replied, src->c.without_syn};
+	for (int o = 0; o < OUTCOME_COUNT + 2; o++) {
+		uint64_t n = o < OUTCOME_COUNT ? src->c.outcome[o] : more_n[o - OUTCOME_COUNT];
+		if (!n)
 			continue;
 		cmd_begin(e, 4, idx);
 		arg(e, "HINCRBY");
 		arg_key(e, "src:", ip);
-		arg(e, outcome_name((enum outcome)o));
-		arg_u64(e, src->c.outcome[o]);
-	}
-	if (src->c.replied) {
-		cmd_begin(e, 4, idx);
-		arg(e, "HINCRBY");
-		arg_key(e, "src:", ip);
-		arg(e, "replied");
-		arg_u64(e, src->c.replied);
+		arg(e, o < OUTCOME_COUNT ? outcome_name((enum outcome)o) : more[o - OUTCOME_COUNT]);
+		arg_u64(e, n);
 	}
 	cmd_begin(e, 4, idx);
 	arg(e, "HSETNX");
@@ -563,7 +560,7 @@ static void encode_series_key(struct enc *e, const struct hour_counts *h, const 
 		struct {
 			const char *name;
 			uint64_t n;
-		} f[OUTCOME_COUNT + 3];
+		} f[OUTCOME_COUNT + 4];
 		unsigned nf = 0;
 		f[nf].name = "attempts";
 		f[nf++].n = k->attempts;
@@ -573,6 +570,8 @@ static void encode_series_key(struct enc *e, const struct hour_counts *h, const 
 		}
 		f[nf].name = "replied";
 		f[nf++].n = k->replied;
+		f[nf].name = "reached_without_syn";
+		f[nf++].n = k->without_syn;
 		f[nf].name = "evicted_open";
 		f[nf++].n = h->evicted_open[c];
 		for (unsigned i = 0; i < nf; i++) {
@@ -637,26 +636,26 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 {
 	struct store *s = e->s;
 	static const char *const indexes[] = {"seen", "hours", "attempts", "reached", "sensors"};
+	static const char *const names[] = {
+	    "started",	   "last_flush",	"packets",	   "kernel_drops",
+	    "evictions",   "sources_dropped",	"undecodable",	   "tcp_truncated_tail",
+	    "clock_jumps", "outbound:attempts", "outbound:sources"};
+	const uint64_t n[] = {hl->started_us,	   wall_us(),
+			      hl->packets,	   hl->kernel_drops,
+			      hl->evictions,	   hl->sources_dropped,
+			      hl->undecodable,	   hl->tcp_truncated_tail,
+			      hl->clock_jumps,	   hl->outbound_attempts,
+			      hl->outbound_sources};
 
-	cmd_begin(e, 2 + 2 * 13, -1);
+	const unsigned nn = sizeof(n) / sizeof(n[0]);
+
+	cmd_begin(e, 2 + 2 * (nn + 5), -1); /* and the 5 below */
 	arg(e, "HSET");
 	arg_key(e, "sensor:", s->sensor);
-	arg(e, "started");
-	arg_u64(e, hl->started_us);
-	arg(e, "last_flush");
-	arg_u64(e, wall_us());
-	arg(e, "packets");
-	arg_u64(e, hl->packets);
-	arg(e, "kernel_drops");
-	arg_u64(e, hl->kernel_drops);
-	arg(e, "evictions");
-	arg_u64(e, hl->evictions);
-	arg(e, "sources_dropped");
-	arg_u64(e, hl->sources_dropped);
-	arg(e, "outbound:attempts");
-	arg_u64(e, hl->outbound_attempts);
-	arg(e, "outbound:sources");
-	arg_u64(e, hl->outbound_sources);
+	for (unsigned i = 0; i < nn; i++) {
+		arg(e, names[i]);
+		arg_u64(e, n[i]);
+	}
 	arg(e, "rules_digest");
 	arg(e, hl->rules_digest);
 	arg(e, "version");

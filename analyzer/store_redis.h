@@ -10,15 +10,18 @@
  * Keys (prefix P, default "lockwatch:"; times are microseconds since the
  * epoch, UTC):
  *   P src:<ip>              hash  first_seen last_seen attempts <outcome>...
- *                                 replied last_helo last_dst last_sensor class
+ *                                 replied reached_without_syn last_helo last_dst
+ *                                 last_sensor class
  *                                 label reached seen_by:<sensor>
  *   P reached               zset  outside source -> last time reached
  *   P attempts              zset  outside source -> attempts
  *   P sources:<yyyymmdd>    HLL   distinct outside sources that day
- *   P series:<yyyymmddHH>   hash  <class>:attempts|<outcome>|replied|evicted_open
+ *   P series:<yyyymmddHH>   hash  <class>:attempts|<outcome>|replied|evicted_open|
+ *                                 reached_without_syn
  *   P series:<yyyymmddHH>:<sensor>  the same, for one sensor
  *   P sensor:<name>         hash  started last_flush packets kernel_drops
- *                                 evictions sources_dropped rules_digest
+ *                                 evictions sources_dropped undecodable
+ *                                 tcp_truncated_tail clock_jumps rules_digest
  *                                 version lost batch
  * and three indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen

@@ -99,6 +99,7 @@ void hour_table_add(struct hour_table *t, const struct attempt *a, enum src_clas
 	h->c[cls].attempts++;
 	h->c[cls].outcome[o]++;
 	h->c[cls].replied += a->replied;
+	h->c[cls].without_syn += a->without_syn;
 	if (a->evicted && o == OUTCOME_UNANSWERED)
 		h->evicted_open[cls]++;
 }
@@ -145,6 +146,7 @@ static void add_counts(struct hour_counts *d, const struct hour_counts *s)
 	for (int c = 0; c < CLASS_COUNT; c++) {
 		d->c[c].attempts += s->c[c].attempts;
 		d->c[c].replied += s->c[c].replied;
+		d->c[c].without_syn += s->c[c].without_syn;
 		for (int o = 0; o < OUTCOME_COUNT; o++)
 			d->c[c].outcome[o] += s->c[c].outcome[o];
 		d->evicted_open[c] += s->evicted_open[c];

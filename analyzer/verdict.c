@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *verdict_key(enum verdict v)
 {
@@ -45,6 +46,20 @@ uint64_t counts_reached(const struct counts *c)
 	       c->outcome[OUTCOME_SMTP];
 }
 
+/* EFFECTIVE rests on seeing every reply; a packet that could not be
+ * decoded at all may have been one. */
+static enum verdict effective(const struct verdict_input *in, char *reason, size_t len)
+{
+	size_t n = strlen(reason);
+
+	if (in->undecodable > 0 && n + 1 < len)
+		snprintf(reason + n, len - n,
+			 " %" PRIu64 " captured packet(s) could not be decoded (capture.malformed) "
+			 "and may belong to the watched port: any of them could hide a reply.",
+			 in->undecodable);
+	return VERDICT_EFFECTIVE;
+}
+
 enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t len)
 {
 	const struct counts *out = &in->totals[CLASS_OUTSIDE];
@@ -58,12 +73,21 @@ enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t
 
 	if (in->reached_outside_sources > 0 ||
 	    (!in->reach_by_sources_only && counts_reached(out) > 0)) {
-		snprintf(reason, len,
-			 "%" PRIu64 " outside source(s) reached the server on the watched port "
-			 "(%" PRIu64 " attempt(s) answered with SYN-ACK, %" PRIu64
-			 " of them spoke SMTP).",
-			 in->reached_outside_sources, counts_reached(out),
-			 out->outcome[OUTCOME_SMTP]);
+		if (out->without_syn > 0)
+			snprintf(reason, len,
+				 "%" PRIu64 " outside source(s) reached the server on the watched "
+				 "port (%" PRIu64 " attempt(s) answered, %" PRIu64
+				 " of them spoke SMTP; %" PRIu64
+				 " seen by the server's reply alone, their SYN not captured).",
+				 in->reached_outside_sources, counts_reached(out),
+				 out->outcome[OUTCOME_SMTP], out->without_syn);
+		else
+			snprintf(reason, len,
+				 "%" PRIu64 " outside source(s) reached the server on the watched "
+				 "port (%" PRIu64 " attempt(s) answered with SYN-ACK, %" PRIu64
+				 " of them spoke SMTP).",
+				 in->reached_outside_sources, counts_reached(out),
+				 out->outcome[OUTCOME_SMTP]);
 		return VERDICT_NOT_EFFECTIVE;
 	}
 	if (in->kernel_drops > 0) {
@@ -110,7 +134,7 @@ enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t
 			 "reach is before it); the totals count whole hours, %" PRIu64
 			 " outside attempt(s) from %" PRIu64 " source(s).",
 			 out->attempts, out->sources);
-		return VERDICT_EFFECTIVE;
+		return effective(in, reason, len);
 	}
 	snprintf(reason, len,
 		 "All %" PRIu64 " outside attempt(s) from %" PRIu64
@@ -118,5 +142,5 @@ enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t
 		 " unanswered) while server replies were visible.",
 		 out->attempts, out->sources, out->outcome[OUTCOME_REFUSED],
 		 out->outcome[OUTCOME_REJECTED], out->outcome[OUTCOME_UNANSWERED]);
-	return VERDICT_EFFECTIVE;
+	return effective(in, reason, len);
 }

@@ -25,6 +25,8 @@ struct verdict_input {
 	uint64_t evicted_open_outside;	  /* outside attempts evicted before any reply */
 	bool reach_by_sources_only;	  /* totals span more than the window (whole
 					   * hours): judge reaches by the sources */
+	uint64_t undecodable;		  /* packets the filter passed that could not be
+					   * decoded: each could hide a reply */
 };
 
 /* "effective", "not_effective", "unproven", "inconclusive" (JSON) */

@@ -233,6 +233,9 @@ static void replay_flush(struct replay_store *rs)
 		b->health.sources_dropped = rs->p->agg->sources_dropped;
 		b->health.outbound_attempts = rs->p->agg->totals[CLASS_OUTBOUND].attempts;
 		b->health.outbound_sources = aggregate_sources(rs->p->agg, CLASS_OUTBOUND, NULL);
+		b->health.undecodable = pipeline_undecodable(rs->p);
+		b->health.tcp_truncated_tail = rs->p->tcp_tail_cut;
+		b->health.clock_jumps = ts.clock_jumps;
 		snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
 			 rules_digest(rs->p->rules) ? rules_digest(rs->p->rules) : "");
 	}

@@ -135,6 +135,7 @@ void pipeline_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *d
 		pipeline_advance(p, ts);
 		return;
 	}
+	p->tcp_tail_cut += q->pkt.tcp_tail_cut;
 	if (q->pkt.payload_len > 0) {
 		if (tracker_reads_payload(p->tracker, &q->pkt)) {
 			uint32_t n = q->pkt.payload_len < PIPELINE_PAYLOAD_KEEP
@@ -175,6 +176,16 @@ struct servers *pipeline_swap_servers(struct pipeline *p, struct servers *server
 	return old;
 }
 
+uint64_t pipeline_undecodable(const struct pipeline *p)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < DECODE_RESULT_COUNT; i++)
+		if (decode_result_is_bad((enum decode_result)i))
+			n += p->decoded[i];
+	return n;
+}
+
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r)
 {
 	struct tracker_stats ts;
@@ -187,6 +198,9 @@ int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct r
 	r->unmatched_replies = ts.unmatched_replies;
 	r->unmatched_icmp = ts.unmatched_icmp;
 	r->pending_at_end = ts.pending_at_end;
+	r->tcp_truncated_tail = p->tcp_tail_cut;
+	r->clock_jumps = ts.clock_jumps;
+	r->reply_seen_evictions = ts.reply_seen_evictions;
 	r->rules_digest = rules_digest(p->rules);
 	r->servers_origin = servers_origin_name(p->servers->origin);
 	r->n_servers = p->servers->n;

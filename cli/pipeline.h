@@ -50,6 +50,7 @@ struct pipeline {
 	struct tracker *tracker;
 	struct aggregate *agg;
 	uint64_t decoded[DECODE_RESULT_COUNT];
+	uint64_t tcp_tail_cut; /* decoded with the header cut after 14 bytes */
 	pipeline_attempt_fn on_attempt;
 	void *on_attempt_data;
 	struct hour_table *hours; /* per-hour counts for the timeline; NULL: not kept */
@@ -88,6 +89,9 @@ struct rules *pipeline_swap_rules(struct pipeline *p, struct rules *rules);
  * the old one (the caller frees it). pipeline_new() starts with the rules'
  * (servers_from_rules). */
 struct servers *pipeline_swap_servers(struct pipeline *p, struct servers *servers);
+
+/* Packets decode_packet() called malformed, every reason. */
+uint64_t pipeline_undecodable(const struct pipeline *p);
 
 /* Fills a report from what the pipeline counted and the capture's health. */
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r);

@@ -8,6 +8,11 @@
 #define LW_PCAP_BUFFER_MB   32	 /* MiB kernel ring; --buffer-size */
 #define LW_PCAP_DELIVERY_MS 50	 /* ms the kernel may hold packets; --delivery-ms, 0 immediate */
 #define LW_MAX_FILES	    1024 /* capture files named on one command line */
+/* bytes: a capture file cut shorter than this is read without the BPF
+ * filter. The filter must read the TCP ports (behind two VLAN tags and the
+ * largest IPv4 header: 22 + 60 + 4); it would silently drop a packet cut
+ * before them, which the decoder counts instead (it may be a reply). */
+#define LW_FILTER_SNAPLEN_MIN 86
 
 /* Decoding */
 #define LW_MAX_VLAN_TAGS     4	/* stacked 802.1Q/802.1ad tags before we call the frame malformed */
@@ -21,6 +26,19 @@
 	120000000ULL	/* 120 s: a finished attempt still absorbs SYN                             \
 			 * retransmits (Linux retries for ~127 s) */
 #define LW_HELO_MAX 255 /* bytes of HELO/EHLO name kept (RFC 5321 domain is 255) */
+/* connections proved by the server's reply alone (SYN not seen), remembered
+ * so each counts once: 16 B each (1 MiB), 4-way sets, the least recently
+ * seen of a set forgotten first. Apart from the attempts, so a flood of
+ * forged SYN-ACKs never evicts an open attempt. */
+#define LW_REPLY_SEEN_MAX 65536
+/* 10 min: a remembered connection idle this long is over; its 4-tuple
+ * answering again is a new connection */
+#define LW_REPLY_IDLE_US 600000000ULL
+/* Packet time (sensor/pktclock.h): a stamp more than an hour ahead of the
+ * clock, or more than 10 s behind it (more than a multi-queue capture
+ * reorders), is a clock jump */
+#define LW_CLOCK_JUMP_US       3600000000ULL
+#define LW_CLOCK_BACK_SLACK_US 10000000ULL
 
 /* Analyzer */
 /* distinct sources kept in memory (64 B each, 16 MiB); --max-sources. Past

@@ -87,6 +87,8 @@ static void raise_summary(struct daemon *d, const char *why)
 			(unsigned long long)nc.outside_sources);
 	alert_add_field(&a, "LOCKWATCH_REACHED_SOURCES", "%llu",
 			(unsigned long long)nc.reached_sources);
+	alert_add_field(&a, "LOCKWATCH_REACHED_WITHOUT_SYN", "%llu",
+			(unsigned long long)d->pipe->agg->totals[CLASS_OUTSIDE].without_syn);
 	alert_add_field(&a, "LOCKWATCH_KERNEL_DROPS", "%llu", (unsigned long long)nc.kernel_drops);
 	/* the host's own mail, counted apart (never an outside attempt) */
 	const struct counts *ob = &rep.totals[CLASS_OUTBOUND];
@@ -98,13 +100,15 @@ static void raise_summary(struct daemon *d, const char *why)
 	alert_add_field(&a, "LOCKWATCH_ALERTS_SUPPRESSED", "%llu",
 			(unsigned long long)(as.deduped + as.suppressed));
 	alert_add_field(&a, "LOCKWATCH_ALERTS_LOST", "%llu", (unsigned long long)d->alerts_lost);
-	alert_set_message(&a,
-			  "%s: verdict %s; %llu packets, %llu outside attempts from %llu sources, "
-			  "%llu reached, %llu kernel drops; %llu outbound (the host's own mail)",
-			  why, verdict, (unsigned long long)nc.packets,
-			  (unsigned long long)a.attempts, (unsigned long long)nc.outside_sources,
-			  (unsigned long long)nc.reached_sources,
-			  (unsigned long long)nc.kernel_drops, (unsigned long long)ob->attempts);
+	alert_set_message(
+	    &a,
+	    "%s: verdict %s; %llu packets, %llu outside attempts from %llu sources, "
+	    "%llu reached (reached_without_syn %llu), %llu kernel drops; %llu outbound "
+	    "(the host's own mail)",
+	    why, verdict, (unsigned long long)nc.packets, (unsigned long long)a.attempts,
+	    (unsigned long long)nc.outside_sources, (unsigned long long)nc.reached_sources,
+	    (unsigned long long)d->pipe->agg->totals[CLASS_OUTSIDE].without_syn,
+	    (unsigned long long)nc.kernel_drops, (unsigned long long)ob->attempts);
 	report_release(&rep);
 	alerter_raise(d->alerter, &a, daemon_now_us(), false);
 }

@@ -120,6 +120,9 @@ static void fill_health(struct daemon *d, struct store_batch *b)
 	b->health.sources_dropped = d->pipe->agg->sources_dropped;
 	b->health.outbound_attempts = d->pipe->agg->totals[CLASS_OUTBOUND].attempts;
 	b->health.outbound_sources = aggregate_sources(d->pipe->agg, CLASS_OUTBOUND, NULL);
+	b->health.undecodable = pipeline_undecodable(d->pipe);
+	b->health.tcp_truncated_tail = d->pipe->tcp_tail_cut;
+	b->health.clock_jumps = ts.clock_jumps;
 	snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
 		 digest ? digest : "");
 }

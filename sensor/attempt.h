@@ -42,6 +42,8 @@ struct attempt {
 				     * smtp outcome inferred from client data alone has none */
 	bool evicted;		    /* pushed out of a full table before its end */
 	bool pending_at_end;	    /* capture ended before the timeout could decide */
+	bool without_syn;	    /* reached, proved by the server's reply alone: the SYN
+				     * was never seen (syns 0, isn the reply's guess) */
 	char helo[LW_HELO_MAX + 1]; /* HELO/EHLO argument, "" if none */
 };
 

@@ -115,7 +115,9 @@ static pcap_t *open_file(struct capture *c, const char *name)
 		pcap_close(p);
 		return NULL;
 	}
-	if (install_filter(c, p, name) < 0) {
+	/* The filter only saves work: in a file cut too short for it to read
+	 * the ports, the decoder and tracker select on their own. */
+	if (pcap_snapshot(p) >= LW_FILTER_SNAPLEN_MIN && install_filter(c, p, name) < 0) {
 		pcap_close(p);
 		return NULL;
 	}

@@ -44,6 +44,7 @@
 #define IP6_FRAG_OFFSET_MASK 0xfff8
 #define IP6_EXT_HLEN_MIN     8
 #define TCP_HLEN_MIN	     20
+#define TCP_HLEN_DECIDES     14 /* ports, seq, ack, data offset, flags: all a verdict needs */
 #define ICMP_HLEN	     8
 #define QUOTED_TCP_MIN	     8 /* ports and sequence number: RFC 792 guarantees 64 bits */
 #define QUOTED_TCP_ACK	     12
@@ -151,22 +152,29 @@ static void tcp_ports_seq(const uint8_t *t, struct pkt *pk)
 
 /* len: bytes captured within the segment; seg_len: the segment's length as
  * the IP header claims it (>= len), so that a data offset beyond what was
- * captured is told apart from one beyond the segment itself. */
+ * captured is told apart from one beyond the segment itself. A header the
+ * snap length cut after its first 14 bytes is decoded: what is lost
+ * (window, checksum, options) decides nothing, and a SYN with its options
+ * cut is still a SYN (the old tcpdump default of 68 bytes cuts them). */
 static enum decode_result decode_tcp(const uint8_t *t, size_t len, size_t seg_len, struct pkt *pk)
 {
 	size_t doff;
 
-	if (len < TCP_HLEN_MIN)
+	if (len < TCP_HLEN_DECIDES)
 		return DECODE_BAD_TCP_TRUNCATED;
 	doff = (size_t)(t[12] >> 4) * 4;
 	if (doff < TCP_HLEN_MIN || doff > seg_len)
 		return DECODE_BAD_TCP_OFFSET;
-	if (doff > len)
-		return DECODE_BAD_TCP_TRUNCATED;
 	pk->kind = PKT_TCP;
 	tcp_ports_seq(t, pk);
 	pk->ack = rd_be32(t + 8);
 	pk->tcp_flags = t[13];
+	if (doff > len) {
+		/* no payload was captured: an empty one at the end of the capture */
+		pk->tcp_tail_cut = 1;
+		pk->payload = t + len;
+		return DECODE_OK;
+	}
 	pk->payload = t + doff;
 	pk->payload_len = (uint32_t)(len - doff);
 	return DECODE_OK;

@@ -31,7 +31,7 @@ enum decode_result {
 	DECODE_BAD_IP6_TRUNCATED,
 	DECODE_BAD_IP6_EXT,         /* extension header truncated */
 	DECODE_BAD_IP6_EXT_DEPTH,   /* more than LW_MAX_IP6_EXT extension headers */
-	DECODE_BAD_TCP_TRUNCATED,
+	DECODE_BAD_TCP_TRUNCATED,   /* not even the header's first 14 bytes captured */
 	DECODE_BAD_TCP_OFFSET,      /* data offset < 5 or beyond the segment */
 	DECODE_BAD_ICMP_TRUNCATED,
 	DECODE_BAD_ICMP_QUOTE,      /* quoted datagram too short or inconsistent */
@@ -66,6 +66,9 @@ struct pkt {
 	uint8_t tcp_flags;       /* TCPF_* (PKT_TCP only) */
 	uint8_t icmp_type;       /* PKT_ICMP_UNREACH: ICMP or ICMPv6 type and code */
 	uint8_t icmp_code;
+	uint8_t tcp_tail_cut;    /* PKT_TCP: the snap length cut the header after its
+	                          * first 14 bytes (window, checksum, options): the
+	                          * payload is empty, at the end of the capture */
 	struct lw_addr src, dst;
 	uint16_t sport, dport;
 	uint32_t seq, ack;

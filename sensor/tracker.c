@@ -1,17 +1,21 @@
 /* Handshake tracker: matches client SYNs to watched ports with the replies
  * that decide them (SYN-ACK, RST, ICMP unreachable, client ACK or data),
  * times them out in packet time, and keeps all of it in a fixed-size table
- * that evicts the oldest attempt when full.
+ * that evicts the oldest attempt when full. A server's reply that no attempt
+ * explains is a reach without the SYN, counted once per connection through
+ * a set of its own (reply_seen.h), so it never takes an attempt's place.
  *
  * Memory layout, all allocated in tracker_new() and never again:
  *  - entries[max_attempts]: one per attempt, open or lingering. Each entry in
  *    use is on exactly one intrusive doubly-linked list: the free list, the
  *    open list (ordered by first_us) or the linger list (ordered by finish
  *    time). Both orders are plain insertion order because the tracker's
- *    clock never goes backwards and every time stored is the clock at that
- *    moment. Entries never used yet are on no list: they are handed out in
- *    index order past `fresh`, so the table costs memory (calloc's untouched
- *    pages) and start-up time only as far as the traffic ever fills it.
+ *    clock never goes backwards between two steps (pktclock.h) and every
+ *    time stored is the clock at that moment; an entry from before the last
+ *    step counts its age from the step (clock_since()). Entries never used
+ *    yet are on no list: they are handed out in index order past `fresh`,
+ *    so the table costs memory (calloc's untouched pages) and start-up time
+ *    only as far as the traffic ever fills it.
  *  - slots[2^k >= 2 * max_attempts]: an open-addressing hash index over the
  *    entries, keyed by (client addr, client port, server addr, server port).
  *    The client ISN is not part of the key: a 4-tuple has at most one entry,
@@ -28,12 +32,14 @@
 
 #include "sensor/tracker.h"
 
+#include "sensor/helo.h"
+#include "sensor/pktclock.h"
+#include "sensor/reply_seen.h"
+#include "sensor/tuple_hash.h"
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 /* Largest table accepted: entry and slot indices are 32-bit, and the slot
  * count (>= 2 * max_attempts, a power of two) must still fit. */
@@ -53,6 +59,7 @@ struct entry {
 	uint8_t state;	 /* enum entry_state */
 	uint8_t outcome; /* enum outcome */
 	uint8_t replied; /* a server packet (SYN-ACK, RST, ICMP) was seen */
+	uint8_t epoch;	 /* the clock's step count (mod 256) when its times were set */
 	uint32_t isn;
 	uint32_t server_isn; /* valid once outcome >= OUTCOME_ACCEPTED (from SYN-ACK) */
 	uint32_t syns;
@@ -90,7 +97,12 @@ struct tracker {
 	struct list open, linger;
 
 	uint64_t now_us;
-	uint64_t seed[6];
+	struct pkt_clock clock;
+	uint64_t step_us;  /* the clock after its last step */
+	uint8_t epoch;	   /* steps of the clock, mod 256 */
+	uint32_t held_idx; /* the attempt the held stamp's packet opened, NIL none */
+	struct reply_seen *seen;
+	uint64_t seed[TUPLE_HASH_SEED_WORDS];
 	struct tracker_stats stats;
 	uint8_t ports[65536 / 8];
 };
@@ -112,91 +124,20 @@ void tracker_config_defaults(struct tracker_config *cfg)
 	cfg->linger_us = LW_LINGER_US;
 	cfg->ports = default_ports;
 	cfg->n_ports = 1;
+	cfg->max_reply_seen = LW_REPLY_SEEN_MAX;
 }
 
 /* ---- hashing ---- */
 
-static inline uint64_t mum(uint64_t a, uint64_t b)
+static inline uint64_t key_hash(const struct tracker *t, const struct key *k)
 {
-#ifdef __SIZEOF_INT128__
-	unsigned __int128 r = (unsigned __int128)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-#else
-	uint64_t ha = a >> 32, la = (uint32_t)a, hb = b >> 32, lb = (uint32_t)b;
-	uint64_t rh = ha * hb, rm0 = ha * lb, rm1 = hb * la, rl = la * lb;
-	uint64_t t = rl + (rm0 << 32), c = t < rl;
-	uint64_t lo = t + (rm1 << 32);
-
-	c += lo < t;
-	return lo ^ (rh + (rm0 >> 32) + (rm1 >> 32) + c);
-#endif
-}
-
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* wyhash-style: every multiplicand is xored with its own secret word, so a
- * flooder who controls the key cannot force a zero operand or a collision
- * without knowing the seed. */
-static uint64_t key_hash(const struct tracker *t, const struct key *k)
-{
-	uint64_t w4 = (uint64_t)k->sport | (uint64_t)k->dport << 16 |
-		      (uint64_t)k->src->family << 32 | (uint64_t)k->dst->family << 40;
-	uint64_t h;
-
-	h = mum(load64(k->src->bytes) ^ t->seed[0], load64(k->src->bytes + 8) ^ t->seed[1]);
-	h = mum(load64(k->dst->bytes) ^ t->seed[2] ^ h, load64(k->dst->bytes + 8) ^ t->seed[3]);
-	h = mum(w4 ^ t->seed[4] ^ h, t->seed[5]);
-	return h;
+	return tuple_hash(t->seed, k->src, k->dst, k->sport, k->dport);
 }
 
 static inline bool entry_has_key(const struct entry *e, const struct key *k)
 {
 	return e->sport == k->sport && e->dport == k->dport && addr_equal(&e->src, k->src) &&
 	       addr_equal(&e->dst, k->dst);
-}
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void seed_hash(struct tracker *t)
-{
-	uint8_t *p = (uint8_t *)t->seed;
-	size_t got = 0;
-
-	while (got < sizeof(t->seed)) {
-		ssize_t n = getrandom(p + got, sizeof(t->seed) - got, GRND_NONBLOCK);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got < sizeof(t->seed)) {
-		/* Early boot without entropy: weaker but still unknown to a
-		 * remote flooder who does not know when we started. */
-		struct timespec ts;
-		uint64_t x;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		x = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		x ^= ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec;
-		x ^= (uint64_t)getpid() << 48 ^ (uint64_t)(uintptr_t)t;
-		for (size_t i = 0; i < 6; i++)
-			t->seed[i] ^= splitmix64(&x);
-	}
 }
 
 /* ---- index ---- */
@@ -316,6 +257,36 @@ static void entry_release(struct tracker *t, uint32_t idx)
 	t->used--;
 }
 
+/* ---- time ---- */
+
+/* When an entry's age counts from: the time stored, unless the clock has
+ * stepped since (either way): then from the step, so that a step can never
+ * time out an attempt that was still waiting for its reply. */
+static inline uint64_t clock_since(const struct tracker *t, const struct entry *e, uint64_t us)
+{
+	return e->epoch == t->epoch && us <= t->now_us ? us : t->step_us;
+}
+
+static enum pkt_clock_move clock_to(struct tracker *t, uint64_t ts_us)
+{
+	enum pkt_clock_move m = pkt_clock_observe(&t->clock, ts_us);
+
+	if (m == PKT_CLOCK_STEPPED) {
+		t->epoch++;
+		t->step_us = t->clock.now_us;
+		reply_seen_rebase(t->seen, t->clock.now_us);
+		/* The held packet was in the new time line after all (a gap
+		 * in a quiet capture, a clock step): the attempt it opened at
+		 * the old clock's time carries its own stamp. */
+		if (t->held_idx != NIL && t->entries[t->held_idx].state == ENTRY_OPEN)
+			t->entries[t->held_idx].first_us = t->entries[t->held_idx].last_us =
+			    t->clock.held_us;
+	}
+	t->held_idx = NIL;
+	t->now_us = t->clock.now_us;
+	return m;
+}
+
 /* ---- emission ---- */
 
 /* The callback must not call back into the tracker: it runs in the middle
@@ -335,12 +306,14 @@ static void entry_emit(struct tracker *t, const struct entry *e, bool evicted, b
 	a.dport = e->dport;
 	a.isn = e->isn;
 	a.first_us = e->first_us;
-	a.last_us = e->last_us;
+	/* a reply after the clock stepped back may predate the SYN's stamp */
+	a.last_us = e->last_us < e->first_us ? e->first_us : e->last_us;
 	/* When the outcome became final in packet time: at the deadline for
 	 * an attempt judged by its timeout, even if the tracker noticed only
 	 * at a later packet; otherwise now (data, eviction, end of capture). */
-	a.judged_us = e->first_us + t->cfg.timeout_us < t->now_us ? e->first_us + t->cfg.timeout_us
-								  : t->now_us;
+	a.judged_us = clock_since(t, e, e->first_us) + t->cfg.timeout_us < t->now_us
+			  ? clock_since(t, e, e->first_us) + t->cfg.timeout_us
+			  : t->now_us;
 	a.syns = e->syns;
 	a.outcome = e->outcome;
 	a.replied = e->replied != 0;
@@ -363,7 +336,23 @@ static void entry_finish(struct tracker *t, uint32_t idx, const char *helo)
 	t->stats.open--;
 	e->state = ENTRY_LINGER;
 	e->last_us = t->now_us; /* finish time orders the linger list */
+	e->epoch = t->epoch;
 	list_append(t, &t->linger, idx);
+}
+
+/* A lingering attempt leaves the table. A reached one is remembered as
+ * counted, so that the rest of a long session is not taken for a reach
+ * without SYN. */
+static void linger_release(struct tracker *t, uint32_t idx)
+{
+	const struct entry *e = &t->entries[idx];
+
+	if (outcome_reached(e->outcome)) {
+		struct key k = {&e->src, &e->dst, e->sport, e->dport};
+
+		reply_seen_add(t->seen, key_hash(t, &k), t->now_us, &t->stats.reply_seen_evictions);
+	}
+	entry_release(t, idx);
 }
 
 /* Frees one entry for a new attempt: the oldest lingering one if any (it
@@ -372,7 +361,7 @@ static void entry_finish(struct tracker *t, uint32_t idx, const char *helo)
 static void make_room(struct tracker *t)
 {
 	if (t->linger.head != NIL) {
-		entry_release(t, t->linger.head);
+		linger_release(t, t->linger.head);
 		return;
 	}
 	uint32_t idx = t->open.head;
@@ -403,25 +392,25 @@ static void expire(struct tracker *t)
 	while (t->open.head != NIL) {
 		const struct entry *e = &t->entries[t->open.head];
 
-		if (t->now_us - e->first_us < t->cfg.timeout_us)
+		if (t->now_us - clock_since(t, e, e->first_us) < t->cfg.timeout_us)
 			break;
 		entry_finish(t, t->open.head, NULL);
 	}
 	while (t->linger.head != NIL) {
 		const struct entry *e = &t->entries[t->linger.head];
 
-		if (t->now_us - e->last_us < t->cfg.linger_us)
+		if (t->now_us - clock_since(t, e, e->last_us) < t->cfg.linger_us)
 			break;
-		entry_release(t, t->linger.head);
+		linger_release(t, t->linger.head);
 	}
 }
 
 void tracker_advance(struct tracker *t, uint64_t now_us)
 {
-	/* Packet time only moves forward: a slightly out-of-order stamp (multi-
-	 * queue capture) must not reorder the age lists or un-expire anything. */
-	if (now_us > t->now_us)
-		t->now_us = now_us;
+	/* Packet time only moves forward between steps: a slightly out-of-order
+	 * stamp (multi-queue capture) must not reorder the age lists or
+	 * un-expire anything. */
+	clock_to(t, now_us);
 	expire(t);
 }
 
@@ -436,6 +425,7 @@ static void start_attempt(struct tracker *t, uint32_t idx, const struct pkt *p)
 	e->replied = 0;
 	e->syns = 1;
 	e->first_us = e->last_us = t->now_us;
+	e->epoch = t->epoch;
 	e->outcome = OUTCOME_UNANSWERED;
 	e->state = ENTRY_OPEN;
 	list_append(t, &t->open, idx);
@@ -485,41 +475,6 @@ static void on_client_syn(struct tracker *t, const struct pkt *p, const struct k
 	start_attempt(t, idx, p);
 }
 
-static bool is_print(uint8_t c)
-{
-	return c >= 0x20 && c < 0x7f;
-}
-
-static char ascii_upper(uint8_t c)
-{
-	return (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-}
-
-/* The HELO/EHLO argument of the first client segment, sanitised for
- * reports: attacker-supplied bytes must not carry control characters. */
-static void extract_helo(const struct pkt *p, char *ret_helo)
-{
-	const uint8_t *d = p->payload;
-	uint32_t n = p->payload_len, i, o = 0;
-	char verb[4];
-
-	ret_helo[0] = '\0';
-	if (d == NULL || n < 5 || d[4] != ' ')
-		return;
-	for (i = 0; i < 4; i++)
-		verb[i] = ascii_upper(d[i]);
-	if (memcmp(verb, "HELO", 4) != 0 && memcmp(verb, "EHLO", 4) != 0)
-		return;
-	for (i = 5; i < n && o < LW_HELO_MAX; i++) {
-		uint8_t c = d[i];
-
-		if (c == '\r' || c == '\n' || c == ' ')
-			break;
-		ret_helo[o++] = is_print(c) ? (char)c : '?';
-	}
-	ret_helo[o] = '\0';
-}
-
 static void on_client_segment(struct tracker *t, const struct pkt *p, uint32_t idx)
 {
 	struct entry *e;
@@ -536,7 +491,7 @@ static void on_client_segment(struct tracker *t, const struct pkt *p, uint32_t i
 			return;
 		char helo[LW_HELO_MAX + 1];
 
-		extract_helo(p, helo);
+		helo_extract(p->payload, p->payload_len, helo);
 		e->outcome = OUTCOME_SMTP;
 		e->last_us = t->now_us;
 		entry_finish(t, idx, helo);
@@ -549,7 +504,48 @@ static void on_client_segment(struct tracker *t, const struct pkt *p, uint32_t i
 	}
 }
 
-static void on_server_segment(struct tracker *t, const struct pkt *p, uint32_t idx)
+/* A reach the server's reply alone proves (its SYN was not seen): one
+ * attempt, without_syn, once per connection. It never takes an entry, so
+ * forged replies cannot push real attempts out. */
+static void reply_reach(struct tracker *t, const struct pkt *p, uint64_t h, enum outcome o)
+{
+	struct attempt a;
+
+	if (!reply_seen_add(t->seen, h, t->now_us, &t->stats.reply_seen_evictions))
+		return;
+	t->stats.reached_without_syn++;
+	if (t->emit == NULL)
+		return;
+	reply_seen_attempt(p, o, t->now_us, &a);
+	t->emit(&a, t->userdata);
+}
+
+/* An ACK, data or FIN from the server port: a packet of an established
+ * connection, which only a client that reached the server can have. */
+static void on_server_ack(struct tracker *t, const struct pkt *p, uint64_t h, uint32_t idx)
+{
+	struct entry *e;
+
+	if (idx == NIL) {
+		reply_reach(t, p, h, OUTCOME_ESTABLISHED);
+		return;
+	}
+	e = &t->entries[idx];
+	if (outcome_reached(e->outcome))
+		return; /* counted with its attempt */
+	if (e->state == ENTRY_OPEN) {
+		/* the SYN-ACK was not captured; the connection goes on */
+		e->outcome = OUTCOME_ACCEPTED;
+		e->replied = 1;
+		e->server_isn = p->seq - 1;
+		e->last_us = t->now_us;
+		return;
+	}
+	/* judged blocked (timed out, refused, rejected), yet established */
+	reply_reach(t, p, h, OUTCOME_ESTABLISHED);
+}
+
+static void on_server_segment(struct tracker *t, const struct pkt *p, uint64_t h, uint32_t idx)
 {
 	uint8_t f = p->tcp_flags;
 	struct entry *e;
@@ -575,9 +571,17 @@ static void on_server_segment(struct tracker *t, const struct pkt *p, uint32_t i
 		e->last_us = t->now_us;
 		return;
 	}
-	if ((f & (TCPF_SYN | TCPF_ACK)) != (TCPF_SYN | TCPF_ACK))
+	if (!(f & TCPF_ACK))
+		return; /* the server's own SYN (it connects out), a bare FIN: no reply */
+	if (!(f & TCPF_SYN)) {
+		on_server_ack(t, p, h, idx);
 		return;
-	if (idx == NIL || p->ack != t->entries[idx].isn + 1) {
+	}
+	if (idx == NIL) {
+		reply_reach(t, p, h, OUTCOME_ACCEPTED);
+		return;
+	}
+	if (p->ack != t->entries[idx].isn + 1) {
 		t->stats.unmatched_replies++;
 		return;
 	}
@@ -585,10 +589,10 @@ static void on_server_segment(struct tracker *t, const struct pkt *p, uint32_t i
 	if (e->state != ENTRY_OPEN) {
 		/* A repeat of a SYN-ACK already reported (the server retries
 		 * while the client does not ACK) is not news; one after an
-		 * attempt reported as unanswered, refused or rejected is a
-		 * reply we could not match, and the counter should show it. */
+		 * attempt reported as unanswered, refused or rejected came too
+		 * late for it, and still proves the reach, once. */
 		if (e->outcome < OUTCOME_ACCEPTED)
-			t->stats.unmatched_replies++;
+			reply_reach(t, p, h, OUTCOME_ACCEPTED);
 		return;
 	}
 	if (e->outcome < OUTCOME_ACCEPTED)
@@ -650,10 +654,8 @@ void tracker_prefetch(const struct tracker *t, const struct pkt *p)
 	__builtin_prefetch(&t->slots[key_hash(t, &k) & t->mask]);
 }
 
-void tracker_packet(struct tracker *t, const struct pkt *p)
+static void track_packet(struct tracker *t, const struct pkt *p)
 {
-	tracker_advance(t, p->ts_us);
-
 	if (p->kind == PKT_ICMP_UNREACH) {
 		on_icmp(t, p);
 		return;
@@ -683,17 +685,40 @@ void tracker_packet(struct tracker *t, const struct pkt *p)
 		}
 	}
 	if (to_server) {
+		bool client_syn = syn_ack == TCPF_SYN && !(p->tcp_flags & TCPF_RST);
+
+		/* A SYN answers nothing: what timed out before it (a lingering
+		 * attempt of the same 4-tuple included) goes first. */
+		if (client_syn)
+			expire(t);
 		h = key_hash(t, &c2s);
 		idx = index_find(t, &c2s, h);
-		if (syn_ack == TCPF_SYN && !(p->tcp_flags & TCPF_RST))
+		if (client_syn)
 			on_client_syn(t, p, &c2s, h, idx);
 		else
 			on_client_segment(t, p, idx);
 	} else {
+		/* The one place that decides "this packet is the server's":
+		 * from a watched port. Whether its address is a watched server
+		 * is the rules' call, on the attempt (pipeline). */
 		h = key_hash(t, &s2c);
 		idx = index_find(t, &s2c, h);
-		on_server_segment(t, p, idx);
+		on_server_segment(t, p, h, idx);
 	}
+}
+
+/* The packet is matched at the clock's new time but before that time
+ * expires anything: a reply that arrives with (or is) the packet whose time
+ * would have timed its attempt out still answers it. */
+void tracker_packet(struct tracker *t, const struct pkt *p)
+{
+	uint64_t started = t->stats.attempts;
+	enum pkt_clock_move m = clock_to(t, p->ts_us);
+
+	track_packet(t, p);
+	if (m == PKT_CLOCK_HELD && t->stats.attempts != started)
+		t->held_idx = t->open.tail; /* a new attempt is the open list's tail */
+	expire(t);
 }
 
 void tracker_finish(struct tracker *t)
@@ -701,7 +726,7 @@ void tracker_finish(struct tracker *t)
 	while (t->open.head != NIL) {
 		uint32_t idx = t->open.head;
 		const struct entry *e = &t->entries[idx];
-		bool pending = t->now_us - e->first_us < t->cfg.timeout_us;
+		bool pending = t->now_us - clock_since(t, e, e->first_us) < t->cfg.timeout_us;
 
 		if (pending)
 			t->stats.pending_at_end++;
@@ -715,6 +740,7 @@ void tracker_finish(struct tracker *t)
 void tracker_get_stats(const struct tracker *t, struct tracker_stats *ret_stats)
 {
 	*ret_stats = t->stats;
+	ret_stats->clock_jumps = t->clock.jumps;
 }
 
 struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn emit, void *userdata)
@@ -741,14 +767,16 @@ struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn em
 
 	t->entries = calloc(cfg->max_attempts, sizeof(*t->entries));
 	t->slots = calloc(nslots, sizeof(*t->slots));
-	if (t->entries == NULL || t->slots == NULL)
+	t->seen = reply_seen_new(cfg->max_reply_seen ? cfg->max_reply_seen : LW_REPLY_SEEN_MAX);
+	if (t->entries == NULL || t->slots == NULL || t->seen == NULL)
 		goto fail;
 	t->mask = (uint32_t)(nslots - 1);
 	t->free_head = NIL;
 	t->fresh = 0;
 	t->open.head = t->open.tail = NIL;
 	t->linger.head = t->linger.tail = NIL;
-	seed_hash(t);
+	t->held_idx = NIL;
+	tuple_hash_seed(t->seed);
 	return t;
 
 fail:
@@ -762,5 +790,6 @@ void tracker_free(struct tracker *t)
 		return;
 	free(t->entries);
 	free(t->slots);
+	reply_seen_free(t->seen);
 	free(t);
 }

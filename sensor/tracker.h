@@ -1,5 +1,6 @@
 /* Handshake tracker: follows each client SYN to a watched port until its
- * outcome is known, in packet time, in a bounded table. */
+ * outcome is known, in packet time, in a bounded table; and counts, once per
+ * connection, a reach the server's reply alone proves (SYN never seen). */
 #ifndef LW_TRACKER_H
 #define LW_TRACKER_H
 
@@ -27,17 +28,22 @@ struct tracker_config {
 	uint64_t linger_us;    /* LW_LINGER_US */
 	const uint16_t *ports; /* watched server ports */
 	unsigned n_ports;
-	tracker_ahead_fn ahead; /* optional; gets the emit callback's userdata */
+	tracker_ahead_fn ahead;	 /* optional; gets the emit callback's userdata */
+	uint32_t max_reply_seen; /* LW_REPLY_SEEN_MAX: connections reached without a SYN */
 };
 
 struct tracker_stats {
-	uint64_t attempts;	    /* attempts started */
-	uint64_t retransmits;	    /* SYNs merged into an existing attempt */
-	uint64_t evictions;	    /* open attempts pushed out by a full table */
-	uint64_t unmatched_replies; /* SYN-ACK/RST for no attempt we know */
-	uint64_t unmatched_icmp;    /* unreachables quoting no attempt we know */
-	uint64_t pending_at_end;    /* open attempts the end of the capture cut short */
-	uint64_t open;		    /* attempts open now */
+	uint64_t attempts;	       /* attempts started */
+	uint64_t retransmits;	       /* SYNs merged into an existing attempt */
+	uint64_t evictions;	       /* open attempts pushed out by a full table */
+	uint64_t unmatched_replies;    /* RST for no attempt, SYN-ACK acking another ISN */
+	uint64_t unmatched_icmp;       /* unreachables quoting no attempt we know */
+	uint64_t pending_at_end;       /* open attempts the end of the capture cut short */
+	uint64_t open;		       /* attempts open now */
+	uint64_t reached_without_syn;  /* reaches the server's reply alone proved */
+	uint64_t reply_seen_evictions; /* such connections forgotten by a full set (each
+					* may count again if it goes on) */
+	uint64_t clock_jumps;	       /* packet stamps that jumped (pktclock.h) */
 };
 
 void tracker_config_defaults(struct tracker_config *cfg);
@@ -45,8 +51,11 @@ void tracker_config_defaults(struct tracker_config *cfg);
 struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_fn emit, void *userdata);
 void tracker_free(struct tracker *t);
 
-/* Feed one decoded packet. Also advances the tracker's clock to p->ts_us
- * and expires what timed out before it. */
+/* Feed one decoded packet: it is matched first, then the tracker's clock
+ * moves to p->ts_us (unless that is a jump, see pktclock.h) and what timed
+ * out before it expires. Emits an attempt with without_syn set for a
+ * server packet from a watched port (SYN-ACK, or ACK, data, FIN of an
+ * established connection) that no open attempt explains. */
 void tracker_packet(struct tracker *t, const struct pkt *p);
 /* Starts loading the index slot tracker_packet() will first read for p: a
  * caller that decodes a few packets ahead hides that cache miss behind the

@@ -44,6 +44,9 @@ size_t frame_loop(uint8_t *out, size_t cap, const uint8_t *ip, size_t ip_len); /
 /* A pcap file writer on top of libpcap's pcap_dump. */
 struct pcapw;
 struct pcapw *pcapw_open(const char *path, int linktype, char *errbuf, size_t errlen);
+/* The same with the file header's snapshot length (tcpdump -s) */
+struct pcapw *pcapw_open_snaplen(const char *path, int linktype, int snaplen, char *errbuf,
+				 size_t errlen);
 void pcapw_write(struct pcapw *w, uint64_t ts_us, const uint8_t *data, size_t len);
 /* Writes with a captured length smaller than the original (snaplen cut). */
 void pcapw_write_cut(struct pcapw *w, uint64_t ts_us, const uint8_t *data, size_t caplen,

@@ -17,6 +17,12 @@ struct pcapw {
 
 struct pcapw *pcapw_open(const char *path, int linktype, char *errbuf, size_t errlen)
 {
+	return pcapw_open_snaplen(path, linktype, PCAPW_SNAPLEN, errbuf, errlen);
+}
+
+struct pcapw *pcapw_open_snaplen(const char *path, int linktype, int snaplen, char *errbuf,
+				 size_t errlen)
+{
 	struct pcapw *w = calloc(1, sizeof(*w));
 
 	if (!w) {
@@ -24,8 +30,8 @@ struct pcapw *pcapw_open(const char *path, int linktype, char *errbuf, size_t er
 			snprintf(errbuf, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	w->pcap = pcap_open_dead_with_tstamp_precision(linktype, PCAPW_SNAPLEN,
-						       PCAP_TSTAMP_PRECISION_MICRO);
+	w->pcap =
+	    pcap_open_dead_with_tstamp_precision(linktype, snaplen, PCAP_TSTAMP_PRECISION_MICRO);
 	if (!w->pcap) {
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen, "%s: cannot open a pcap handle for link type %d",

@@ -144,16 +144,28 @@ rc=0
 "$LOCKWATCH" replay -r "$TMP/rules" --json - <"$TMP/breach.pcap" >"$TMP/stdin.json" 2>"$TMP/stdin.err" || rc=$?
 check "stdin: same verdict as the file" json_is "$TMP/stdin.json" 'd["verdict"]' not_effective
 
-# --- Timeout is in packet time: a SYN-ACK 6 s after the SYN comes after
-# the default 5 s timeout (attempt judged unanswered, reply unmatched);
-# with --timeout 10 the same file shows the breach.
+# --- Timeout is in packet time, and a reply is matched before its own time
+# expires anything: a SYN-ACK 6 s after the SYN, with no packet between,
+# still answers it. With a packet between (a gateway SYN at 6.5 s) the
+# attempt times out first (unanswered); the late SYN-ACK still proves the
+# reach, once, as a reach without its SYN. With --timeout 10 it is simply
+# accepted.
 gen late <<'S'
 0 198.51.100.10 192.0.2.25 smtp gw1.example
 1 203.0.113.7 192.0.2.25 accepted delay=6
 S
 replay late
-check "late reply, 5 s timeout: unanswered" json_is "$TMP/late.json" \
-	'[d["verdict"], d["totals"]["outside"]["unanswered"], d["capture"]["unmatched_replies"]]' '["effective", 1, 1]'
+check "late reply, nothing between: matched before the timeout" json_is "$TMP/late.json" \
+	'[d["verdict"], d["totals"]["outside"]["accepted"], d["capture"]["unmatched_replies"]]' '["not_effective", 1, 0]'
+gen late <<'S'
+0 198.51.100.10 192.0.2.25 smtp gw1.example
+1 203.0.113.7 192.0.2.25 accepted delay=6
+6.5 198.51.100.11 192.0.2.25 smtp gw2.example
+S
+replay late
+check "late reply, 5 s timeout: unanswered, then the reply is a reach" json_is "$TMP/late.json" \
+	'[d["verdict"], [d["totals"]["outside"][k] for k in ("unanswered", "accepted", "reached_without_syn")], d["capture"]["unmatched_replies"]]' \
+	'["not_effective", [1, 1, 1], 0]'
 replay late --timeout 10
 check "late reply, 10 s timeout: reached" json_is "$TMP/late.json" \
 	'[d["verdict"], d["totals"]["outside"]["accepted"]]' '["not_effective", 1]'

@@ -164,6 +164,19 @@ static void test_policy_smtp_breach(void **state)
 	assert_null(strstr(g.fields[0], "LOCKWATCH_SET="));
 	assert_true(has_field(&g, 0, "PRIORITY=5"));
 	assert_true(has_field(&g, 1, "MESSAGE_ID=e443f88220a64ee8b340b445ec29eaf8"));
+	assert_null(strstr(g.fields[1], "LOCKWATCH_REACHED_WITHOUT_SYN"));
+	alerter_free(al);
+
+	/* a reach the server's reply alone proved names its evidence */
+	al = mk_alerter(&g, 600, 10, 100);
+	struct attempt a = mk("203.0.113.67", OUTCOME_ESTABLISHED, T0, NULL);
+	a.syns = 0;
+	a.without_syn = true;
+	alerter_attempt(al, &a, &outside, 1);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.a[1].event, ALERT_REACHED);
+	assert_true(has_field(&g, 1, "LOCKWATCH_REACHED_WITHOUT_SYN=1"));
+	assert_non_null(strstr(g.fields[1], "seen by the server's reply alone"));
 	alerter_free(al);
 }
 

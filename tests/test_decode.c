@@ -471,9 +471,10 @@ static void test_tcp_data_offset(void **state)
 	assert_result(dec(DLT_RAW, f, n, &p), DECODE_BAD_TCP_OFFSET);
 	/* ... in a segment the IP header says is longer than was captured */
 	assert_result(decode_packet(DLT_RAW, f, (uint32_t)n, 1500, TS, &p), DECODE_BAD_TCP_OFFSET);
+	/* ... within it: the snap length cut the header after its first 14 bytes */
 	wr_be16(f + 2, 100);
-	assert_result(decode_packet(DLT_RAW, f, (uint32_t)n, 100, TS, &p),
-		      DECODE_BAD_TCP_TRUNCATED);
+	assert_result(decode_packet(DLT_RAW, f, (uint32_t)n, 100, TS, &p), DECODE_OK);
+	assert_true(p.tcp_tail_cut && p.payload_len == 0 && p.payload == f + n);
 	/* an offset that exactly covers the segment: no payload */
 	memcpy(f, ip, n);
 	f[20 + 12] = 0x50;
@@ -721,8 +722,8 @@ struct trunc_case {
 	int linktype;
 	uint8_t frame[FRAME_MAX];
 	size_t len;
-	size_t min_ok; /* shortest capture that decodes */
-	size_t payload_off;
+	size_t min_ok;	    /* shortest capture that decodes: TCP's first 14 bytes */
+	size_t payload_off; /* TCP: shorter captures decode with tcp_tail_cut */
 };
 
 static void check_truncations(const struct trunc_case *c)
@@ -761,8 +762,12 @@ static void check_truncations(const struct trunc_case *c)
 			if (full.kind == PKT_TCP) {
 				assert_int_equal(p.ack, full.ack);
 				assert_int_equal(p.tcp_flags, full.tcp_flags);
-				assert_ptr_equal(p.payload, buf + c->payload_off);
-				assert_int_equal(p.payload_len, cut - c->payload_off);
+				bool tail_cut = cut < c->payload_off;
+				assert_int_equal(p.tcp_tail_cut, tail_cut);
+				assert_ptr_equal(p.payload,
+						 tail_cut ? buf + cut : buf + c->payload_off);
+				assert_int_equal(p.payload_len,
+						 tail_cut ? 0 : cut - c->payload_off);
 			} else {
 				assert_int_equal(p.icmp_type, full.icmp_type);
 				assert_int_equal(p.icmp_code, full.icmp_code);
@@ -790,7 +795,8 @@ static void test_truncation_every_length(void **state)
 	c[0].name = "ethernet/vlan/ip4";
 	c[0].linktype = DLT_EN10MB;
 	c[0].len = frame_ethernet(c[0].frame, FRAME_MAX, ip, n, 2);
-	c[0].payload_off = c[0].min_ok = 22 + 28 + 32;
+	c[0].payload_off = 22 + 28 + 32;
+	c[0].min_ok = 22 + 28 + 14;
 
 	/* SLL2, IPv6 with extension headers, payload */
 	s = spec(CLIENT6, SERVER6, TCPF_ACK | TCPF_PSH);
@@ -802,7 +808,8 @@ static void test_truncation_every_length(void **state)
 	c[1].name = "sll2/ip6/ext";
 	c[1].linktype = DLT_LINUX_SLL2;
 	c[1].len = frame_linux_sll2(c[1].frame, FRAME_MAX, ip, n);
-	c[1].payload_off = c[1].min_ok = 20 + 40 + 24 + 24;
+	c[1].payload_off = 20 + 40 + 24 + 24;
+	c[1].min_ok = 20 + 40 + 24 + 14;
 
 	/* DLT_NULL, IPv4 SYN */
 	s = spec(CLIENT4, SERVER4, TCPF_SYN);
@@ -810,7 +817,8 @@ static void test_truncation_every_length(void **state)
 	c[2].name = "null/ip4";
 	c[2].linktype = DLT_NULL;
 	c[2].len = frame_null(c[2].frame, FRAME_MAX, ip, n, 0);
-	c[2].payload_off = c[2].min_ok = 4 + 40;
+	c[2].payload_off = 4 + 40;
+	c[2].min_ok = 4 + 20 + 14;
 
 	/* ICMP unreachable quoting a SYN with IP options */
 	s = spec(CLIENT4, SERVER4, TCPF_SYN);
@@ -839,7 +847,8 @@ static void test_truncation_every_length(void **state)
 	c[5].name = "loop/ip6";
 	c[5].linktype = DLT_LOOP;
 	c[5].len = frame_loop(c[5].frame, FRAME_MAX, ip, n);
-	c[5].payload_off = c[5].min_ok = 4 + 40 + 20;
+	c[5].payload_off = 4 + 40 + 20;
+	c[5].min_ok = 4 + 40 + 14;
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		assert_true(c[i].len >= c[i].min_ok);

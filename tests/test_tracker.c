@@ -13,170 +13,7 @@
 
 #include <cmocka.h>
 
-#include "sensor/tracker.h"
-
-#define T0	  1700000000000000ULL /* µs since the epoch */
-#define SEC	  1000000ULL
-#define TIMEOUT	  (5 * SEC)
-#define LINGER	  (120 * SEC)
-#define SINK_KEEP 64
-
-struct sink {
-	struct attempt a[SINK_KEEP]; /* the first SINK_KEEP emitted */
-	size_t n;		     /* all emitted */
-};
-
-struct fixture {
-	struct tracker *t;
-	struct sink sink;
-};
-
-static void sink_emit(const struct attempt *a, void *userdata)
-{
-	struct sink *s = userdata;
-
-	if (s->n < SINK_KEEP)
-		s->a[s->n] = *a;
-	s->n++;
-}
-
-static const uint16_t test_ports[] = {25, 587};
-
-static struct tracker *fx_open(void **state, uint32_t max, uint64_t timeout, uint64_t linger)
-{
-	struct fixture *fx = *state;
-	struct tracker_config cfg;
-
-	tracker_config_defaults(&cfg);
-	cfg.max_attempts = max;
-	cfg.timeout_us = timeout;
-	cfg.linger_us = linger;
-	cfg.ports = test_ports;
-	cfg.n_ports = 2;
-	tracker_free(fx->t);
-	memset(&fx->sink, 0, sizeof(fx->sink));
-	fx->t = tracker_new(&cfg, sink_emit, &fx->sink);
-	assert_non_null(fx->t);
-	return fx->t;
-}
-
-static struct tracker *fx_default(void **state)
-{
-	return fx_open(state, 16, TIMEOUT, LINGER);
-}
-
-static struct sink *fx_sink(void **state)
-{
-	return &((struct fixture *)*state)->sink;
-}
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	tracker_free(fx->t);
-	free(fx);
-	return 0;
-}
-
-static struct tracker_stats stats_of(const struct tracker *t)
-{
-	struct tracker_stats st;
-
-	tracker_get_stats(t, &st);
-	return st;
-}
-
-/* ---- packet builders ---- */
-
-static struct pkt mk_tcp(uint64_t ts, const char *src, uint16_t sport, const char *dst,
-			 uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack)
-{
-	struct pkt p;
-
-	memset(&p, 0, sizeof(p));
-	p.ts_us = ts;
-	p.kind = PKT_TCP;
-	p.tcp_flags = flags;
-	assert_int_equal(addr_parse(src, &p.src), 0);
-	assert_int_equal(addr_parse(dst, &p.dst), 0);
-	p.sport = sport;
-	p.dport = dport;
-	p.seq = seq;
-	p.ack = ack;
-	return p;
-}
-
-static struct pkt mk_data(uint64_t ts, const char *src, uint16_t sport, const char *dst,
-			  uint16_t dport, uint32_t seq, uint32_t ack, const void *data, size_t len)
-{
-	struct pkt p = mk_tcp(ts, src, sport, dst, dport, TCPF_ACK | TCPF_PSH, seq, ack);
-
-	p.payload = data;
-	p.payload_len = (uint32_t)len;
-	return p;
-}
-
-/* An unreachable quoting the client's SYN: the quoted header's fields. */
-static struct pkt mk_icmp(uint64_t ts, const char *src, uint16_t sport, const char *dst,
-			  uint16_t dport, uint32_t seq)
-{
-	struct pkt p = mk_tcp(ts, src, sport, dst, dport, 0, seq, 0);
-
-	p.kind = PKT_ICMP_UNREACH;
-	p.icmp_type = 3;
-	p.icmp_code = 10;
-	return p;
-}
-
-static void feed(struct tracker *t, struct pkt p)
-{
-	tracker_packet(t, &p);
-}
-
-#define CLI   "198.51.100.7"
-#define SRV   "192.0.2.25"
-#define CPORT 40000
-#define ISN   1000u
-#define SISN  7000000u
-
-static void syn(struct tracker *t, uint64_t ts, uint32_t isn)
-{
-	feed(t, mk_tcp(ts, CLI, CPORT, SRV, 25, TCPF_SYN, isn, 0));
-}
-
-static void synack(struct tracker *t, uint64_t ts, uint32_t isn)
-{
-	feed(t, mk_tcp(ts, SRV, 25, CLI, CPORT, TCPF_SYN | TCPF_ACK, SISN, isn + 1));
-}
-
-static void ack(struct tracker *t, uint64_t ts, uint32_t isn)
-{
-	feed(t, mk_tcp(ts, CLI, CPORT, SRV, 25, TCPF_ACK, isn + 1, SISN + 1));
-}
-
-static void syn_from(struct tracker *t, uint64_t ts, uint16_t cport)
-{
-	feed(t, mk_tcp(ts, CLI, cport, SRV, 25, TCPF_SYN, ISN, 0));
-}
-
-static void assert_addr(const struct lw_addr *a, const char *text)
-{
-	struct lw_addr b;
-
-	assert_int_equal(addr_parse(text, &b), 0);
-	assert_true(addr_equal(a, &b));
-}
+#include "tests/tracker_fx.h"
 
 /* ---- outcomes ---- */
 
@@ -375,20 +212,35 @@ static void test_accepted(void **state)
 
 /* A SYN-ACK after the attempt was reported unanswered came too late to
  * count; the unmatched counter is where it shows. */
-static void test_late_synack_unmatched(void **state)
+static void test_late_synack_still_reaches(void **state)
 {
 	struct tracker *t = fx_default(state);
 	struct sink *s = fx_sink(state);
 
+	/* the SYN-ACK whose own time is the deadline is matched first */
 	syn(t, T0, ISN);
 	synack(t, T0 + TIMEOUT, ISN);
 	assert_int_equal(s->n, 1);
+	assert_int_equal(s->a[0].outcome, OUTCOME_ACCEPTED);
+	assert_int_equal(stats_of(t).unmatched_replies, 0);
+
+	/* one after the attempt timed out (another packet's time expired it)
+	 * still proves the reach: once, as a reach without its SYN */
+	t = fx_default(state);
+	s = fx_sink(state);
+	syn(t, T0, ISN);
+	tracker_advance(t, T0 + TIMEOUT);
+	synack(t, T0 + TIMEOUT + 1, ISN);
+	synack(t, T0 + TIMEOUT + 2, ISN);
+	assert_int_equal(s->n, 2);
 	assert_int_equal(s->a[0].outcome, OUTCOME_UNANSWERED);
-	assert_int_equal(stats_of(t).unmatched_replies, 1);
+	assert_int_equal(s->a[1].outcome, OUTCOME_ACCEPTED);
+	assert_true(s->a[1].without_syn);
+	assert_int_equal(stats_of(t).unmatched_replies, 0);
 	/* a RST to a reported attempt is ordinary, not unmatched */
 	feed(t, mk_tcp(T0 + TIMEOUT + 1, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 1));
-	assert_int_equal(stats_of(t).unmatched_replies, 1);
-	assert_int_equal(s->n, 1);
+	assert_int_equal(stats_of(t).unmatched_replies, 0);
+	assert_int_equal(s->n, 2);
 }
 
 static void test_synack_wrong_ack_ignored(void **state)
@@ -411,13 +263,17 @@ static void test_unmatched_replies(void **state)
 	struct tracker *t = fx_default(state);
 	struct sink *s = fx_sink(state);
 
-	feed(t, mk_tcp(T0, SRV, 25, CLI, CPORT, TCPF_SYN | TCPF_ACK, SISN, ISN + 1));
 	feed(t, mk_tcp(T0 + 1, SRV, 25, CLI, CPORT, TCPF_RST | TCPF_ACK, 0, ISN + 1));
 	feed(t, mk_tcp(T0 + 2, SRV, 587, CLI, CPORT, TCPF_RST, 0, 0));
 	/* not from a watched port: not ours, not counted */
 	feed(t, mk_tcp(T0 + 3, SRV, 80, CLI, CPORT, TCPF_RST, 0, 0));
-	assert_int_equal(stats_of(t).unmatched_replies, 3);
+	feed(t, mk_tcp(T0 + 3, SRV, 80, CLI, CPORT, TCPF_SYN | TCPF_ACK, 0, 0));
+	/* the server's own SYN and a bare FIN prove no reach */
+	feed(t, mk_tcp(T0 + 4, SRV, 25, CLI, CPORT + 1, TCPF_SYN, SISN, 0));
+	feed(t, mk_tcp(T0 + 4, SRV, 25, CLI, CPORT + 2, TCPF_FIN, SISN, 0));
+	assert_int_equal(stats_of(t).unmatched_replies, 2);
 	assert_int_equal(stats_of(t).attempts, 0);
+	assert_int_equal(stats_of(t).reached_without_syn, 0);
 	assert_int_equal(s->n, 0);
 }
 
@@ -655,9 +511,11 @@ static void test_clock_never_backwards(void **state)
 
 	syn(t, T0 + 10 * SEC, ISN);
 	tracker_advance(t, T0 + 10 * SEC + TIMEOUT - 1);
-	tracker_advance(t, T0);
+	tracker_advance(t, T0 + 8 * SEC);
 	/* a packet stamped in the past neither rewinds the clock nor expires */
-	feed(t, mk_tcp(T0 + 1, "203.0.113.9", 5555, SRV, 25, TCPF_SYN, 42, 0));
+	feed(t, mk_tcp(T0 + 8 * SEC + 1, "203.0.113.9", 5555, SRV, 25, TCPF_SYN, 42, 0));
+	/* reordering by a few seconds is not a jump */
+	assert_int_equal(stats_of(t).clock_jumps, 0);
 	assert_int_equal(s->n, 0);
 	assert_int_equal(stats_of(t).open, 2);
 	tracker_advance(t, T0 + 10 * SEC + TIMEOUT);
@@ -1056,7 +914,7 @@ int main(void)
 	    T(test_rejected_icmp),
 	    T(test_forged_icmp),
 	    T(test_accepted),
-	    T(test_late_synack_unmatched),
+	    T(test_late_synack_still_reaches),
 	    T(test_synack_wrong_ack_ignored),
 	    T(test_unmatched_replies),
 	    T(test_established),

@@ -408,6 +408,42 @@ static void test_refused_outside_is_its_own_proof(void **state)
 	aggregate_free(ag);
 }
 
+/* A reach the server's reply alone proved: NOT EFFECTIVE, and the reason
+ * and the per-source counts say so. Undecodable packets are named in an
+ * EFFECTIVE reason: each could have been a reply. */
+static void test_reply_alone_and_undecodable(void **state)
+{
+	struct aggregate *ag = aggregate_new(100);
+	struct attempt a = mk("203.0.113.66", OUTCOME_ESTABLISHED, 3000);
+	struct rule_ref ref = ref_of(CLASS_OUTSIDE);
+	struct report r;
+
+	(void)state;
+	add(ag, "198.51.100.9", CLASS_ALLOWED, OUTCOME_SMTP, 1000);
+	add(ag, "203.0.113.1", CLASS_OUTSIDE, OUTCOME_REFUSED, 2000);
+	memset(&r, 0, sizeof(r));
+	r.malformed[0] = (struct report_counter){"tcp_truncated", 2};
+	r.n_malformed = 1;
+	assert_int_equal(report_from_aggregate(&r, ag), 0);
+	assert_int_equal(r.verdict, VERDICT_EFFECTIVE);
+	assert_non_null(strstr(r.reason, "2 captured packet(s) could not be decoded"));
+	report_release(&r);
+
+	a.syns = 0;
+	a.without_syn = true;
+	aggregate_add(ag, &a, &ref);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(report_from_aggregate(&r, ag), 0);
+	assert_int_equal(r.verdict, VERDICT_NOT_EFFECTIVE);
+	assert_non_null(strstr(r.reason, "1 seen by the server's reply alone"));
+	assert_int_equal(r.totals[CLASS_OUTSIDE].without_syn, 1);
+	assert_int_equal(r.totals[CLASS_OUTSIDE].outcome[OUTCOME_ESTABLISHED], 1);
+	assert_int_equal(r.sources[0].c.without_syn, 1);
+	assert_true(r.sources[0].reached);
+	report_release(&r);
+	aggregate_free(ag);
+}
+
 static void test_unproven_and_drops(void **state)
 {
 	struct aggregate *ag = aggregate_new(100);
@@ -506,6 +542,7 @@ int main(void)
 	    cmocka_unit_test(test_inferred_smtp_is_no_visible_reply),
 	    cmocka_unit_test(test_window_inside_an_hour),
 	    cmocka_unit_test(test_refused_outside_is_its_own_proof),
+	    cmocka_unit_test(test_reply_alone_and_undecodable),
 	    cmocka_unit_test(test_unproven_and_drops),
 	    cmocka_unit_test(test_evicted_outside_is_inconclusive),
 	    cmocka_unit_test(test_sources_worst_first),

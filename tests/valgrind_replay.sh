@@ -43,7 +43,9 @@ vg() {
 "$LWGEN" -o realistic.pcap --realistic 3000 --breach --seed 7
 vg "benchmark capture (--realistic)" 2 replay -r r.rules --json realistic.pcap
 "$LWGEN" -o floodsrc.pcap --flood-sources 3000 --heavy 5
-vg "benchmark capture (--flood-sources), small tables" 3 replay -r r.rules --max-attempts 64 \
+# exit 2: the flood evicts the SYNs of deliveries from addresses these rules
+# call outside; their SYN-ACKs still prove the reach (reached_without_syn)
+vg "benchmark capture (--flood-sources), small tables" 2 replay -r r.rules --max-attempts 64 \
 	--max-sources 256 floodsrc.pcap
 for link in ether vlan2 sll sll2 raw null loop; do
 	"$LWGEN" -o "mixed-$link.pcap" --link "$link" --mixed 300 --breach --seed 3
