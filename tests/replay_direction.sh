@@ -83,3 +83,17 @@ expect_error 64 "replay: --server: 'mx.example' is not an IPv4 or IPv6 address" 
 	"--server with a name" -- replay -r "$TMP/rules" --server mx.example "$TMP/mx.pcap"
 expect_error 64 "replay: --server: '192.0.2.0/24' is not an IPv4 or IPv6 address" \
 	"--server with a prefix" -- replay -r "$TMP/rules" -s 192.0.2.0/24 "$TMP/mx.pcap"
+
+# --- the reply alone (the host's SYN not captured) passes the same test: a
+# capture that starts mid-session while 192.0.2.25 sends data to
+# 203.0.113.66 reads, with 203.0.113.66 named as the watched host, as that
+# host's own mail going out, never as a reach of 192.0.2.25's port
+"$top_builddir/tests/evidence_pcaps" "$TMP" || not_ok "evidence_pcaps"
+run_lw "$TMP/mid.json" "$TMP/mid.err" replay -r "$TMP/rules" --json --server 203.0.113.66 \
+	"$TMP/midsession.pcap"
+check "reply alone, --server: outbound, reached without its SYN" json_is "$TMP/mid.json" \
+	'[d["totals"]["outbound"]["attempts"], d["totals"]["outbound"]["reached_without_syn"], d["totals"]["outside"]["reached_without_syn"], d["verdict"]]' \
+	'[1, 1, 0, "unproven"]'
+run_lw "$TMP/mid0.json" "$TMP/mid0.err" replay -r "$TMP/rules" --json "$TMP/midsession.pcap"
+check "reply alone, none named: judged, a reach" json_is "$TMP/mid0.json" \
+	'[d["totals"]["outside"]["reached_without_syn"], d["verdict"]]' '[1, "not_effective"]'
