@@ -169,3 +169,8 @@ daemon_wait $pid
 check "unwritable: the daemon ran on and stopped cleanly" [ "$rc" -eq 0 ]
 check "unwritable: said once, naming the file and why" sh -c \
 	"[ \$(grep -c 'metrics: $TMP/missing/x.prom: cannot create a temporary file beside it: No such file or directory' '$TMP/w.err') -eq 1 ]"
+
+# --- lockwatchd(8) lists every metric the file holds
+grep '^# TYPE ' "$M" "$M2" | awk '{print $3}' | sort -u >"$TMP/names"
+missing=$(while read -r n; do grep -Eq "^\.BR $n( |\{)" "$top_srcdir/man/lockwatchd.8" || echo "$n"; done <"$TMP/names")
+check "lockwatchd(8) lists every metric (missing: ${missing:-none})" [ -z "$missing" ]
