@@ -96,6 +96,7 @@ systemd-nspawn -b -D "$ROOT" --register=no --keep-unit --capability=all \
 NSPAWN=$!
 CPID=
 container_stop() {
+	kill -0 "$NSPAWN" 2>/dev/null || return 0
 	kill -TERM "$NSPAWN" 2>/dev/null # nspawn asks the container's systemd to power off
 	_i=0
 	while kill -0 "$NSPAWN" 2>/dev/null && [ $_i -lt 300 ]; do
@@ -335,4 +336,8 @@ check "purged: the state directory and the collector's link are gone" sh -c \
 check "purged: no lockwatchd process left" sh -c \
 	"! nsenter -t $CPID -a sh -c 'cat /proc/[0-9]*/comm 2>/dev/null' | grep -qx lockwatchd"
 
+# --- power off: nothing of the container left on the host
+container_stop
+check "the container powered off: no systemd-nspawn, no process of it left" sh -c "
+	! kill -0 $NSPAWN 2>/dev/null && ! kill -0 $CPID 2>/dev/null"
 echo "# the system test took $(($(date +%s) - T0)) s"
