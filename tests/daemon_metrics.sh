@@ -10,7 +10,8 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 . "$top_srcdir/tests/redis_lib.sh"
-need python3 promtool
+need python3
+need_from prometheus promtool
 need_redis
 
 cat >"$TMP/rules" <<'RULES'

@@ -21,7 +21,13 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/deb_lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh" # wait_for
-need debootstrap systemd-nspawn nsenter flock dpkg-buildpackage dh python3 promtool
+need_from debootstrap debootstrap
+need_from systemd-container systemd-nspawn
+need_from util-linux nsenter flock
+need_from dpkg-dev dpkg-buildpackage
+need_from debhelper dh
+need_from python3 python3
+need_from prometheus promtool
 if [ "$(id -u)" -ne 0 ]; then
 	not_ok "the system test boots a container: run it as root"
 	exit 1
