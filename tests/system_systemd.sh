@@ -196,6 +196,10 @@ printf '[Service]\nWatchdogSec=2s\n' >"$ROOT/etc/systemd/system/lockwatchd.servi
 IN systemctl daemon-reload
 show() { IN systemctl show -p "$1" --value lockwatchd; }
 
+IN systemd-analyze verify --man=no lockwatchd.service >"$TMP/verify.out" 2>&1
+check "systemd-analyze verify lockwatchd.service: no complaint (man pages: tests/debian_package.sh)" sh -c \
+	"[ ! -s '$TMP/verify.out' ] || { sed 's/^/# /' '$TMP/verify.out'; false; }"
+
 # --- start
 rc=0
 IN systemctl start lockwatchd >"$TMP/start.out" 2>&1 || rc=$?
