@@ -119,8 +119,10 @@ container_stop() {
 on_exit container_stop
 _i=0
 while [ -z "$CPID" ] && [ $_i -lt 100 ] && kill -0 "$NSPAWN" 2>/dev/null; do
-	_c=$(pgrep -P "$NSPAWN" | head -n 1)
-	[ -n "$_c" ] && [ "$(cat "/proc/$_c/comm" 2>/dev/null)" = systemd ] && CPID=$_c
+	for _p in /proc/[0-9]*; do # its child (no procps needed): ppid after "(comm) S"
+		[ "$(sed 's/.*) [A-Za-z] \([0-9]*\) .*/\1/' "$_p/stat" 2>/dev/null)" = "$NSPAWN" ] &&
+			[ "$(cat "$_p/comm" 2>/dev/null)" = systemd ] && CPID=${_p#/proc/}
+	done
 	[ -n "$CPID" ] || sleep 0.1
 	_i=$((_i + 1))
 done
