@@ -58,6 +58,7 @@ void daemon_reload(struct daemon *d)
 		rules_free(fresh);
 	} else {
 		rules_free(pipeline_swap_rules(d->pipe, fresh));
+		d->rules_loaded_us = daemon_now_us();
 		alert_init(&a, ALERT_RULES_RELOADED);
 		alert_add_field(&a, "LOCKWATCH_RULES", "%s", path);
 		alert_add_field(&a, "LOCKWATCH_RULES_DIGEST", "%s", rules_digest(fresh));
