@@ -144,6 +144,11 @@ int store_drain(struct store *s, uint32_t max_wait_ms);
 
 /* True while a batch is held (not yet known to have landed). */
 bool store_holding(const struct store *s);
+/* The sources of what is held: what Redis still owes a flush. */
+static inline uint32_t store_held_sources(const struct store *s)
+{
+	return (s->pending ? s->pending->n_src : 0) + (s->unknown ? s->unknown->n_src : 0);
+}
 
 /* Test seams for fuzz/fuzz_redis_reply.c: what a flush makes of the
  * server's replies, without a server. store_replies_for_test encodes b as

@@ -231,7 +231,8 @@ static int finish_config(struct daemon_config *cfg, bool cli_interface)
 	}
 	if ((!cfg->rules && config_set(cfg, "rules", DAEMON_DEFAULT_RULES, err, sizeof(err)) < 0) ||
 	    (!cfg->user && config_set(cfg, "user", DAEMON_DEFAULT_USER, err, sizeof(err)) < 0) ||
-	    (!cfg->sensor_name && default_sensor(cfg) < 0)) {
+	    (!cfg->sensor_name && default_sensor(cfg) < 0) ||
+	    config_default_metrics(cfg, getenv("STATE_DIRECTORY")) < 0) {
 		fprintf(stderr, "lockwatchd: out of memory\n");
 		return -1;
 	}

@@ -39,6 +39,7 @@ enum key_id {
 	K_MAX_SOURCES,
 	K_BUFFER_SIZE,
 	K_DELIVERY_MS,
+	K_METRICS_FILE,
 	K_COUNT
 };
 
@@ -78,6 +79,8 @@ const struct config_key config_keys[] = {
     [K_BUFFER_SIZE] = {"buffer-size", CONFIG_UINT, "MIB", "kernel capture buffer (32)"},
     [K_DELIVERY_MS] = {"delivery-ms", CONFIG_UINT, "MS",
 		       "kernel hands packets over at least this often, 0 each at once (50)"},
+    [K_METRICS_FILE] = {"metrics-file", CONFIG_STRING, "FILE",
+			"Prometheus metrics, replaced after each flush tick; none: no file"},
 };
 const unsigned config_n_keys = K_COUNT;
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) == K_COUNT, "one row per key");
@@ -116,7 +119,23 @@ void config_release(struct daemon_config *cfg)
 	free(cfg->redis);
 	free(cfg->redis_password_file);
 	free(cfg->redis_prefix);
+	free(cfg->metrics_file);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int config_default_metrics(struct daemon_config *cfg, const char *state_dir)
+{
+	if (cfg->metrics_file || cfg->metrics_off || !cfg->interface || !state_dir || !*state_dir)
+		return 0;
+	/* several StateDirectory= entries come colon-separated: the first */
+	size_t n = strcspn(state_dir, ":");
+	size_t len = n + sizeof("/" DAEMON_METRICS_NAME);
+	char *path = malloc(len);
+	if (!path)
+		return -ENOMEM;
+	snprintf(path, len, "%.*s/%s", (int)n, state_dir, DAEMON_METRICS_NAME);
+	cfg->metrics_file = path;
+	return 0;
 }
 
 int config_add_replay(struct daemon_config *cfg, const char *file)
@@ -307,6 +326,20 @@ int config_set(struct daemon_config *cfg, const char *key, const char *value, ch
 	case K_DELIVERY_MS:
 		cfg->delivery_ms = (uint32_t)n;
 		return 0;
+	case K_METRICS_FILE:
+		/* the file is replaced by a rename in its directory: it needs one */
+		cfg->metrics_off = strcmp(value, "none") == 0;
+		if (cfg->metrics_off) {
+			free(cfg->metrics_file);
+			cfg->metrics_file = NULL;
+			return 0;
+		}
+		if (value[strlen(value) - 1] == '/') {
+			snprintf(err, errlen, "metrics-file: '%s' names a directory, not a file",
+				 value);
+			return -1;
+		}
+		return set_string(&cfg->metrics_file, value, err, errlen);
 	case K_COUNT:
 		break;
 	}

@@ -14,6 +14,7 @@
 #define DAEMON_DEFAULT_CONFIG SYSCONFDIR "/lockwatch/lockwatchd.conf"
 #define DAEMON_DEFAULT_RULES  SYSCONFDIR "/lockwatch/lockwatch.rules"
 #define DAEMON_DEFAULT_USER   "lockwatch"
+#define DAEMON_METRICS_NAME   "lockwatch.prom" /* in the unit's StateDirectory= */
 
 struct daemon_config {
 	char *interface; /* live capture; NULL with replay files */
@@ -34,6 +35,8 @@ struct daemon_config {
 	uint32_t flood_rate, flood_burst;
 	uint32_t buffer_mb;
 	uint32_t delivery_ms; /* 0: immediate mode */
+	char *metrics_file;   /* Prometheus text file; NULL: none */
+	bool metrics_off;     /* `metrics-file = none`: no file, not even the default */
 	struct pipeline_config pc;
 };
 
@@ -52,6 +55,10 @@ int config_load_file(struct daemon_config *cfg, const char *path, struct diag *d
  * named `name` in the messages: for the fuzz target and tests. */
 int config_load_buffer(struct daemon_config *cfg, const char *name, const char *text, size_t len,
 		       struct diag *diag);
+/* Under systemd with StateDirectory= (state_dir: $STATE_DIRECTORY, NULL
+ * otherwise), a live daemon without a metrics-file setting writes
+ * DAEMON_METRICS_NAME there. Returns 0 or -ENOMEM. */
+int config_default_metrics(struct daemon_config *cfg, const char *state_dir);
 /* Adds a replay file. Returns 0 or -ENOMEM. */
 int config_add_replay(struct daemon_config *cfg, const char *file);
 

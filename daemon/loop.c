@@ -18,6 +18,7 @@
 #include "cli/cmd.h"
 #include "common/bounds.h"
 #include "daemon/addrwatch.h"
+#include "daemon/metrics.h"
 #include "daemon/priv.h"
 #include "daemon/store.h"
 
@@ -156,6 +157,7 @@ static int on_flush(sd_event_source *s, uint64_t usec, void *userdata)
 	struct daemon *d = userdata;
 
 	daemon_store_flush(d);
+	daemon_metrics_write(d); /* with or without Redis */
 	return sd_event_source_set_time(s, usec + d->cfg->flush_interval_us);
 }
 
@@ -383,9 +385,11 @@ int daemon_run(const struct daemon_config *cfg)
 
 	memset(&d, 0, sizeof(d));
 	d.cfg = cfg;
+	d.started_us = daemon_now_us();
 	struct rules *rules = load_rules(cfg->rules, &rc);
 	if (!rules)
 		return rc;
+	d.rules_loaded_us = daemon_now_us();
 	d.pipe = pipeline_new(&cfg->pc, rules);
 	if (!d.pipe) {
 		fprintf(stderr, "lockwatchd: out of memory\n");
@@ -436,6 +440,7 @@ int daemon_run(const struct daemon_config *cfg)
 		rules_digest(d.pipe->rules), sline, (unsigned)geteuid());
 	daemon_counters(&d, &nc);
 	notify_ready(&nc);
+	daemon_metrics_write(&d);
 
 	r = sd_event_loop(d.event);
 	if (r < 0 && d.exit_code == 0) {
@@ -456,6 +461,7 @@ int daemon_run(const struct daemon_config *cfg)
 	int store_rc = daemon_store_stop(&d);
 	if (rc == 0 && store_rc && !cfg->interface)
 		rc = store_rc;
+	daemon_metrics_write(&d); /* the final counts, Redis's last word included */
 	teardown(&d);
 	return rc;
 }

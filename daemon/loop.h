@@ -31,6 +31,14 @@ struct daemon {
 	uint64_t drops_reported;      /* kernel drops already alerted */
 	uint64_t alerts_lost;	      /* alert queue full: counted, never silent */
 	unsigned input_errors;	      /* replay files cut short */
+	uint64_t started_us;	      /* wall clock */
+	uint64_t rules_loaded_us;     /* when the rules in force were loaded */
+	/* Redis as of the last flush (store.c), for the metrics */
+	struct {
+		bool on, up;
+		uint64_t held, lost; /* sources held for Redis; attempts lost */
+	} redis;
+	bool metrics_failing; /* the last metrics write failed (said once) */
 	bool replay_done;
 	int exit_code;
 	char err[512];

@@ -62,6 +62,7 @@ void daemon_reload(struct daemon *d)
 		/* its server lines, or the interface's addresses without any */
 		if (daemon_servers_apply(d) != 0)
 			fprintf(stderr, "lockwatchd: the watched servers stay as they were\n");
+		d->rules_loaded_us = daemon_now_us();
 		alert_init(&a, ALERT_RULES_RELOADED);
 		alert_add_field(&a, "LOCKWATCH_RULES", "%s", path);
 		alert_add_field(&a, "LOCKWATCH_RULES_DIGEST", "%s", rules_digest(fresh));

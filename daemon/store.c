@@ -29,6 +29,7 @@ struct daemon_store {
 	struct worker *worker;
 	atomic_bool in_flight;
 	atomic_bool failing;				  /* as of the last flush */
+	_Atomic uint64_t held, lost;			  /* as of the last flush */
 	char errstr[sizeof(((struct store *)0)->errstr)]; /* set before in_flight clears */
 	bool reported_failing; /* loop thread: what the last alert said */
 	uint64_t started_us;
@@ -45,10 +46,14 @@ static void run_flush(void *job, void *ctx)
 	}
 	/* a reconnect that is not due yet is no news */
 	if (r < 0 && ds->store->err == STORE_ERR_BACKOFF) {
+		atomic_store(&ds->held, store_held_sources(ds->store));
+		atomic_store(&ds->lost, ds->store->lost);
 		atomic_store(&ds->in_flight, false);
 		return;
 	}
 	snprintf(ds->errstr, sizeof(ds->errstr), "%s", ds->store->errstr);
+	atomic_store(&ds->held, store_held_sources(ds->store));
+	atomic_store(&ds->lost, ds->store->lost);
 	atomic_store(&ds->failing, r < 0);
 	atomic_store(&ds->in_flight, false);
 }
@@ -102,6 +107,8 @@ int daemon_store_start(struct daemon *d)
 		return LW_EXIT_SOFTWARE;
 	}
 	aggregate_track_changes(d->pipe->agg);
+	d->redis.on = true;
+	d->redis.up = !atomic_load(&ds->failing);
 	return 0;
 }
 
@@ -158,6 +165,9 @@ void daemon_store_flush(struct daemon *d)
 	if (!ds || atomic_load(&ds->in_flight))
 		return;
 	report_state(d);
+	d->redis.up = !ds->reported_failing;
+	d->redis.held = atomic_load(&ds->held);
+	d->redis.lost = atomic_load(&ds->lost);
 	struct store_batch *b = aggregate_take_batch(d->pipe->agg);
 	if (b) /* else out of memory: the changes stay in the aggregate */
 		fill_health(d, b);
@@ -190,6 +200,9 @@ int daemon_store_stop(struct daemon *d)
 				ds->store->lost ? " (some per-source counts were lost)" : "");
 			rc = LW_EXIT_UNAVAILABLE;
 		}
+		d->redis.up = rc == 0;
+		d->redis.held = store_held_sources(ds->store);
+		d->redis.lost = ds->store->lost;
 		store_free(ds->store);
 	}
 	free(ds);

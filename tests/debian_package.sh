@@ -7,45 +7,18 @@
 # shipped rules, conffiles, bash completion, and the lockwatch user made by
 # the sysusers.d file the postinst hands to systemd-sysusers --root.
 #
-# The package's own `make check` is skipped (DEB_BUILD_OPTIONS=nocheck and
-# the nocheck build profile): this test already runs inside `make check`,
-# and the suite needs root, namespaces, journald and redis-server, which
-# dpkg-buildpackage's environment is not meant to provide. parallel=2
-# keeps the build within CI's two cores.
+# The build is tests/deb_lib.sh's, shared with the system test.
 #
 # The maintainer scripts run outside a chroot (--force-script-chrootless,
 # with DPKG_ROOT set by dpkg): the empty root has no shell to chroot into,
 # and debhelper's snippets (systemd-sysusers, deb-systemd-helper) honour
 # DPKG_ROOT, so nothing outside the root is touched.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/deb_lib.sh"
 need dpkg-buildpackage dh lintian systemd-sysusers journalctl bash
 
-# --- a clean copy: what git tracks (and new files not ignored), else all
-SRC="$TMP/pkg/lockwatch"
-mkdir -p "$SRC"
-# (only when top_srcdir is the top of a checkout: distcheck unpacks the
-# dist inside the clone, where git would list nothing of it)
-if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top_srcdir" && pwd -P)" ]; then
-	(cd "$top_srcdir" && git ls-files -z --cached --others --exclude-standard |
-		xargs -0 cp --parents -t "$SRC") || { not_ok "copy the tree"; exit 1; }
-else
-	# an unpacked dist is read-only under distcheck
-	cp -R "$top_srcdir/." "$SRC" && chmod -R u+w "$SRC" || { not_ok "copy the tree"; exit 1; }
-fi
-check "the copy has the packaging" [ -x "$SRC/debian/rules" ]
-
 # --- build
-rc=0
-(cd "$SRC" && DEB_BUILD_OPTIONS="nocheck parallel=2" DEB_BUILD_PROFILES=nocheck \
-	dpkg-buildpackage -us -uc -b) >"$TMP/build.log" 2>&1 || rc=$?
-if [ "$rc" -ne 0 ]; then
-	not_ok "dpkg-buildpackage -us -uc -b: exit $rc"
-	tail -n 30 "$TMP/build.log" | sed 's/^/# /'
-	exit 1
-fi
-ok "dpkg-buildpackage -us -uc -b"
-DEB=$(ls "$TMP"/pkg/lockwatch_*_*.deb 2>/dev/null | head -n 1)
-check "the lockwatch .deb is there" [ -f "$DEB" ]
+deb_build "$TMP/pkg"
 
 # --- lintian: no errors; warnings listed
 rc=0
@@ -56,6 +29,8 @@ check "lintian: no errors" sh -c "[ $rc -eq 0 ] && ! grep -q '^E: ' '$TMP/lintia
 # --- install into an empty root
 R="$TMP/root"
 mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/var/lib/dpkg/triggers" "$R/etc"
+# node_exporter's textfile directory, as prometheus-node-exporter makes it
+mkdir -p "$R/var/lib/prometheus/node-exporter"
 : >"$R/var/lib/dpkg/status"
 : >"$R/var/lib/dpkg/available"
 rc=0
@@ -94,7 +69,15 @@ check "lockwatchd's --user default is that user" \
 
 # --- the unit: installed but neither enabled nor started
 check "the unit is not enabled" sh -c "! ls '$R'/etc/systemd/system/*.wants/lockwatchd.service 2>/dev/null"
-check "postinst starts nothing" sh -c "! dpkg -I '$DEB' postinst | grep -q 'deb-systemd-invoke .*start'"
+check "postinst starts nothing (an upgrade try-restarts what runs)" sh -c \
+	"! dpkg -I '$DEB' postinst | grep -q 'deb-systemd-invoke \\(start\\|restart\\) ' &&
+	dpkg -I '$DEB' postinst | grep -q 'deb-systemd-invoke try-restart'"
+check "prerm stops the service on removal" sh -c \
+	"dpkg -I '$DEB' prerm | grep -q 'remove.*' && dpkg -I '$DEB' prerm | grep -q 'deb-systemd-invoke stop lockwatchd.service'"
+check "the metrics file linked into node_exporter's textfile directory (in the root)" sh -c \
+	"[ \"\$(readlink '$R/var/lib/prometheus/node-exporter/lockwatch.prom')\" = /var/lib/lockwatch/lockwatch.prom ]"
+check "a trigger links it when prometheus-node-exporter comes later" sh -c \
+	"dpkg-deb --ctrl-tarfile '$DEB' | tar -xO ./triggers | grep -qx 'interest-noawait /var/lib/prometheus/node-exporter'"
 
 # --- what the installed files do
 check "the catalog compiles (journalctl --update-catalog)" sh -c \
@@ -103,7 +86,7 @@ check "the installed lockwatch runs" sh -c "'$R/usr/bin/lockwatch' --version | g
 check "the shipped site example loads with the shipped sets" sh -c \
 	"'$R/usr/bin/lockwatch' rules check '$R/usr/share/lockwatch/rules/site.example.rules' >/dev/null"
 # every setting uncommented (but the interface and Redis) still parses
-grep '^#[a-z]' "$R/etc/lockwatch/lockwatchd.conf" | grep -v '^#interface\|^#redis\|^#flush' |
+grep '^#[a-z]' "$R/etc/lockwatch/lockwatchd.conf" | grep -v '^#interface\|^#redis\|^#flush\|^#metrics' |
 	sed 's/^#//' >"$TMP/all.conf"
 "$LWGEN" -o "$TMP/s.pcap" --script - <<'S' || not_ok "lwgen"
 0 198.51.100.10 192.0.2.25 smtp gw1.example
@@ -119,3 +102,5 @@ check "bash completion loads and registers both programs" bash -c \
 rc=0
 dpkg --root="$R" --force-script-chrootless --force-depends -P lockwatch >"$TMP/purge.log" 2>&1 || rc=$?
 check "dpkg --root -P: purged" sh -c "[ $rc -eq 0 ] && [ ! -e '$R/usr/bin/lockwatch' ] && [ ! -e '$R/etc/lockwatch/lockwatchd.conf' ]"
+check "purged: the metrics link is gone, the collector's directory stays" sh -c \
+	"[ ! -L '$R/var/lib/prometheus/node-exporter/lockwatch.prom' ] && [ -d '$R/var/lib/prometheus/node-exporter' ]"

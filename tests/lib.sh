@@ -41,6 +41,17 @@ need() {
 		fi
 	done
 }
+# need_from PACKAGE TOOL...: the same, naming the Debian package to install.
+need_from() {
+	_pkg=$1
+	shift
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			not_ok "required tool '$tool' is missing: apt-get install $_pkg"
+			exit 1
+		fi
+	done
+}
 # run_lw OUT ERR ARGS...: runs lockwatch, records its exit status in $rc.
 run_lw() {
 	out=$1

@@ -143,13 +143,42 @@ static void test_keys_are_options(void **state)
 	config_release(&cfg);
 }
 
+/* metrics-file: a file, `none`, a directory refused; the unit's default
+ * only for a live daemon with a state directory and no setting. */
+static void test_metrics_file(void **state)
+{
+	struct daemon_config cfg;
+	char err[256];
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_default_metrics(&cfg, "/var/lib/lockwatch"), 0);
+	assert_null(cfg.metrics_file); /* a replay: no interface */
+	assert_int_equal(config_set(&cfg, "interface", "eth0", err, sizeof(err)), 0);
+	assert_int_equal(config_default_metrics(&cfg, NULL), 0);
+	assert_null(cfg.metrics_file); /* not under systemd */
+	assert_int_equal(config_default_metrics(&cfg, "/var/lib/lockwatch:/var/lib/other"), 0);
+	assert_string_equal(cfg.metrics_file, "/var/lib/lockwatch/lockwatch.prom");
+	assert_int_equal(config_set(&cfg, "metrics-file", "/srv/m.prom", err, sizeof(err)), 0);
+	assert_int_equal(config_default_metrics(&cfg, "/var/lib/lockwatch"), 0);
+	assert_string_equal(cfg.metrics_file, "/srv/m.prom"); /* a setting wins */
+	assert_int_equal(config_set(&cfg, "metrics-file", "none", err, sizeof(err)), 0);
+	assert_null(cfg.metrics_file);
+	assert_int_equal(config_default_metrics(&cfg, "/var/lib/lockwatch"), 0);
+	assert_null(cfg.metrics_file); /* none: not even the default */
+	assert_int_equal(config_set(&cfg, "metrics-file", "/srv/", err, sizeof(err)), -1);
+	assert_string_equal(err, "metrics-file: '/srv/' names a directory, not a file");
+	assert_int_equal(config_set(&cfg, "metrics-file", "", err, sizeof(err)), -1);
+	assert_string_equal(err, "metrics-file: missing value");
+	config_release(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_file),
-	    cmocka_unit_test(test_bad_lines),
-	    cmocka_unit_test(test_missing_file),
-	    cmocka_unit_test(test_keys_are_options),
+	    cmocka_unit_test(test_good_file),	 cmocka_unit_test(test_bad_lines),
+	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_keys_are_options),
+	    cmocka_unit_test(test_metrics_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
