@@ -50,11 +50,13 @@ static void seconds(FILE *f, const char *name, const char *help, uint64_t us)
 
 static void attempts(FILE *f, const struct metrics_sample *m)
 {
-	static const enum src_class classes[] = {CLASS_ALLOWED, CLASS_OUTSIDE, CLASS_EXCEPTION};
+	/* outbound: the host's own mail, apart, as in the report's totals */
+	static const enum src_class classes[] = {CLASS_ALLOWED, CLASS_OUTSIDE, CLASS_EXCEPTION,
+						 CLASS_OUTBOUND};
 
 	head(f, "lockwatch_attempts_total", "counter",
 	     "Attempts to the watched ports by source class and furthest outcome (each attempt "
-	     "counts under one outcome).");
+	     "counts under one outcome); class outbound is the host's own mail.");
 	for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
 		for (int o = 0; o < OUTCOME_COUNT; o++)
 			fprintf(f, "lockwatch_attempts_total{class=\"%s\",outcome=\"%s\"} %llu\n",

@@ -80,8 +80,8 @@ lockwatch_attempts_total{class="allowed",outcome="refused"} 0
 lockwatch_attempts_total{class="exception",outcome="smtp"} 1
 lockwatch_attempts_total{class="exception",outcome="unanswered"} 0
 E
-check "one sample per class and outcome: 3 x 6" sh -c \
-	"[ \$(grep -c '^lockwatch_attempts_total{' '$M') -eq 18 ]"
+check "one sample per class (outbound included) and outcome: 4 x 6" sh -c \
+	"[ \$(grep -c '^lockwatch_attempts_total{' '$M') -eq 24 ]"
 check "sources: 5 outside, 2 reached; verdict not_effective alone" expect "$M" <<'E'
 lockwatch_outside_sources 5
 lockwatch_outside_sources_estimated 0
