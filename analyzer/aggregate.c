@@ -189,6 +189,7 @@ void aggregate_free(struct aggregate *ag)
 	free(ag->pending_of);
 	free(ag->pending);
 	free(ag->hours);
+	free(ag->minutes);
 	free(ag->src);
 	free(ag->slots);
 	free(ag);
@@ -470,36 +471,44 @@ static void counts_one(struct counts *c, enum outcome o, bool replied)
 	c->replied += replied;
 }
 
-/* Attempts end roughly in time order, so the hour is almost always the
- * last one used. Out of memory: the hour is not counted for the store
- * (the in-memory totals still are). */
-static void track_hour(struct aggregate *ag, const struct attempt *a, enum src_class cls,
-		       enum outcome o)
+/* Attempts end roughly in time order, so the period (hour or minute) is
+ * almost always the last one used. Out of memory: the period is not
+ * counted for the store (the in-memory totals still are). */
+static void track_period(struct hour_counts **v, uint32_t *n, uint32_t *cap, uint32_t period,
+			 const struct attempt *a, enum src_class cls, enum outcome o)
 {
-	uint32_t hour = (uint32_t)(a->first_us / 3600000000ULL);
 	struct hour_counts *h = NULL;
 
-	for (uint32_t i = ag->n_hours; i > 0; i--)
-		if (ag->hours[i - 1].hour == hour) {
-			h = &ag->hours[i - 1];
+	for (uint32_t i = *n; i > 0; i--)
+		if ((*v)[i - 1].hour == period) {
+			h = &(*v)[i - 1];
 			break;
 		}
 	if (!h) {
-		if (ag->n_hours == ag->cap_hours) {
-			uint32_t cap = ag->cap_hours ? ag->cap_hours * 2 : 4;
-			struct hour_counts *n = realloc(ag->hours, (size_t)cap * sizeof(*n));
-			if (!n)
+		if (*n == *cap) {
+			uint32_t ncap = *cap ? *cap * 2 : 4;
+			struct hour_counts *nv = realloc(*v, (size_t)ncap * sizeof(*nv));
+			if (!nv)
 				return;
-			ag->hours = n;
-			ag->cap_hours = cap;
+			*v = nv;
+			*cap = ncap;
 		}
-		h = &ag->hours[ag->n_hours++];
+		h = &(*v)[(*n)++];
 		memset(h, 0, sizeof(*h));
-		h->hour = hour;
+		h->hour = period;
 	}
 	counts_one(&h->c[cls], o, a->replied);
 	if (a->evicted && o == OUTCOME_UNANSWERED)
 		h->evicted_open[cls]++;
+}
+
+static void track_hour(struct aggregate *ag, const struct attempt *a, enum src_class cls,
+		       enum outcome o)
+{
+	track_period(&ag->hours, &ag->n_hours, &ag->cap_hours,
+		     (uint32_t)(a->first_us / 3600000000ULL), a, cls, o);
+	track_period(&ag->minutes, &ag->n_minutes, &ag->cap_minutes,
+		     (uint32_t)(a->first_us / 60000000ULL), a, cls, o);
 }
 
 static void src_counts_one(struct src_counts *c, enum outcome o, bool replied)
@@ -590,6 +599,12 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 			goto fail;
 		*h = ag->hours[i];
 	}
+	for (uint32_t i = 0; i < ag->n_minutes; i++) {
+		struct hour_counts *m = store_batch_minute(b, ag->minutes[i].hour);
+		if (!m)
+			goto fail;
+		*m = ag->minutes[i];
+	}
 	b->lost += ag->pending_lost;
 	/* Only now that nothing can fail: start the next interval. */
 	for (uint32_t i = 0; i < ag->n_pending; i++)
@@ -598,6 +613,7 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 	ag->n_pending = 0;
 	ag->pending_lost = 0;
 	ag->n_hours = 0;
+	ag->n_minutes = 0;
 	return b;
 fail:
 	store_batch_free(b);

@@ -22,7 +22,9 @@ struct counts {
 };
 
 /* Per-hour counters (hours since the epoch, of the attempt's first SYN):
- * what the store writes to series:<yyyymmddHH>. */
+ * what the store writes to series:<yyyymmddHH>. The minute series
+ * (series:<yyyymmddHHMM>) uses the same record, `hour` then holding the
+ * minute since the epoch. */
 struct hour_counts {
 	uint32_t hour;
 	struct counts c[CLASS_COUNT];	    /* c.sources unused */
@@ -105,6 +107,8 @@ struct aggregate {
 	uint64_t pending_lost; /* attempts with no room for their per-source change */
 	struct hour_counts *hours;
 	uint32_t n_hours, cap_hours;
+	struct hour_counts *minutes; /* .hour: the minute since the epoch */
+	uint32_t n_minutes, cap_minutes;
 };
 
 struct aggregate *aggregate_new(uint32_t max_sources);

@@ -73,6 +73,14 @@ struct report {
 	/* per-hour counters, ascending (the timeline); owned, may be NULL */
 	struct hour_counts *hours;
 	size_t n_hours;
+	/* A short window read from the minute series: hours holds minutes
+	 * (.hour: the minute since the epoch), the totals are the window's
+	 * own, and from/to are its bounds rounded out to whole minutes. */
+	bool by_minute;
+	/* A window over part of what Redis retains: which sources are listed,
+	 * and whether each reached, follow the window, while their counts
+	 * (the per-source hashes) add up over the retention. */
+	bool source_counts_retained;
 	uint64_t timeline_dropped; /* attempts in hours the table had no room for */
 };
 

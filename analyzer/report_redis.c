@@ -1,5 +1,6 @@
 /* Reads the report from Redis (see report_redis.h): sensors from the
- * `sensors` set, totals from the `hours` index and its series hashes,
+ * `sensors` set, totals from the `hours` index and its series hashes (or,
+ * for a short window, from `minutes` and the minute series),
  * sources from the `seen` index and their src: hashes, each read in
  * pipelined rounds so a large window costs few round trips. */
 #include "config.h"
@@ -148,6 +149,7 @@ struct sensor_ctx {
 	struct report_strings *st;
 	const char *digest;
 	bool mixed;
+	uint64_t minute_keep_s; /* this sensor's minute retention, 0 unknown */
 };
 
 static void sensor_field(void *ud, const char *k, const char *v)
@@ -167,6 +169,8 @@ static void sensor_field(void *ud, const char *k, const char *v)
 		d->evictions = to_u64(v);
 	else if (!strcmp(k, "lost"))
 		d->lost = to_u64(v);
+	else if (!strcmp(k, "minute_retention"))
+		x->minute_keep_s = to_u64(v);
 	else if (!strcmp(k, "sources_dropped"))
 		x->r->sources_dropped += to_u64(v);
 	else if (!strcmp(k, "rules_digest") && *v) {
@@ -183,14 +187,17 @@ static int name_cmp(const void *a, const void *b)
 		      ((const struct report_sensor *)b)->name);
 }
 
+/* *ret_minute_keep_s: the shortest minute retention of the sensors read,
+ * 0 when one of them writes no minute series (an older version). */
 static int read_sensors(struct store *s, const struct report_query *q, struct report *r,
-			struct report_strings *st)
+			struct report_strings *st, uint64_t *ret_minute_keep_s)
 {
 	char key[256];
 	const char *argv[2] = {"SMEMBERS", store_key(s, "sensors", key, sizeof(key))};
 	redisReply *m = run_list(s, key, 2, argv);
 	struct sensor_ctx x = {.r = r, .st = st};
 
+	*ret_minute_keep_s = 0;
 	if (!m)
 		return -1;
 	r->sensors = calloc(m->elements ? m->elements : 1, sizeof(*r->sensors));
@@ -216,7 +223,10 @@ static int read_sensors(struct store *s, const struct report_query *q, struct re
 			struct report_sensor *d = &r->sensors[n++];
 			snprintf(d->name, sizeof(d->name), "%s", name);
 			x.d = d;
+			x.minute_keep_s = 0;
 			each_field(h, sensor_field, &x);
+			if (n == 1 || x.minute_keep_s < *ret_minute_keep_s)
+				*ret_minute_keep_s = x.minute_keep_s;
 			r->packets += d->packets;
 			r->kernel_drops += d->kernel_drops;
 			r->evictions += d->evictions;
@@ -274,36 +284,46 @@ static void series_field(void *ud, const char *k, const char *v)
 	}
 }
 
-/* "yyyymmddHH" (UTC) -> hours since the epoch; -1 when it is not one. */
-static int hour_of_name(const char *name, uint32_t *ret)
+/* "yyyymmddHH" (UTC) -> hours since the epoch, or with unit_s 60
+ * "yyyymmddHHMM" -> minutes since the epoch; -1 when it is not one. */
+static int period_of_name(const char *name, uint32_t unit_s, uint32_t *ret)
 {
 	struct tm tm;
-	unsigned y, mo, d, h;
+	unsigned y, mo, d, h, mi = 0;
 	char tail;
+	bool minutes = unit_s == 60;
 
-	if (strlen(name) != 10 || sscanf(name, "%4u%2u%2u%2u%c", &y, &mo, &d, &h, &tail) != 4)
+	if (strlen(name) != (minutes ? 12u : 10u) ||
+	    (minutes ? sscanf(name, "%4u%2u%2u%2u%2u%c", &y, &mo, &d, &h, &mi, &tail) != 5
+		     : sscanf(name, "%4u%2u%2u%2u%c", &y, &mo, &d, &h, &tail) != 4))
 		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (int)y - 1900;
 	tm.tm_mon = (int)mo - 1;
 	tm.tm_mday = (int)d;
 	tm.tm_hour = (int)h;
+	tm.tm_min = (int)mi;
 	time_t t = timegm(&tm);
 	if (t < 0)
 		return -1;
-	*ret = (uint32_t)(t / 3600);
+	*ret = (uint32_t)(t / unit_s);
 	return 0;
 }
 
-static int read_totals(struct store *s, const struct report_query *q, struct report *r)
+/* The totals from the series of the periods (unit_s: 3600 the hours, 60
+ * the minutes, each listed by its index) that start at or after since. */
+static int read_totals(struct store *s, const struct report_query *q, struct report *r,
+		       uint32_t unit_s)
 {
 	char key[256], min[32];
-	const char *argv[4] = {"ZRANGEBYSCORE", store_key(s, "hours", key, sizeof(key)), min,
-			       "+inf"};
+	const char *argv[4] = {"ZRANGEBYSCORE",
+			       store_key(s, unit_s == 60 ? "minutes" : "hours", key, sizeof(key)),
+			       min, "+inf"};
 
-	snprintf(min, sizeof(min), "%" PRIu64, (uint64_t)(q->since_us / 3600000000ULL * 3600u));
+	snprintf(min, sizeof(min), "%" PRIu64,
+		 (uint64_t)(q->since_us / (unit_s * 1000000ULL) * unit_s));
 	redisReply *hours = run_list(s, key, 4, argv);
 	if (!hours)
 		return -1;
@@ -336,7 +356,7 @@ static int read_totals(struct store *s, const struct report_query *q, struct rep
 		struct series_ctx x = {.r = r, .h = NULL};
 		uint32_t hour;
 		if (hours->element[i]->type == REDIS_REPLY_STRING &&
-		    hour_of_name(hours->element[i]->str, &hour) == 0 &&
+		    period_of_name(hours->element[i]->str, unit_s, &hour) == 0 &&
 		    (r->n_hours == 0 || r->hours[r->n_hours - 1].hour < hour)) {
 			x.h = &r->hours[r->n_hours++];
 			x.h->hour = hour;
@@ -495,9 +515,27 @@ int report_from_redis(struct store *s, const struct report_query *q, struct repo
 		return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 	if (!s->c && store_connect(s) < 0)
 		return -1;
-	if (read_sensors(s, q, r, st) < 0 || read_totals(s, q, r) < 0 ||
-	    read_sources(s, q, r, st) < 0)
+	uint64_t minute_keep_s;
+	if (read_sensors(s, q, r, st, &minute_keep_s) < 0)
 		return -1;
+	/* A window that starts inside an hour cannot be cut from the hourly
+	 * series; the minute series can, while every sensor keeps it that
+	 * long. The window is then rounded out to whole minutes, and the
+	 * totals, the verdict and the sources all follow that window. */
+	struct report_query w = *q;
+	r->by_minute = q->since_us % 3600000000ULL != 0 && minute_keep_s &&
+		       q->now_us >= q->since_us &&
+		       q->now_us - q->since_us <= minute_keep_s * 1000000ULL;
+	if (r->by_minute)
+		w.since_us = q->since_us / 60000000ULL * 60000000ULL;
+	if (read_totals(s, &w, r, r->by_minute ? 60 : 3600) < 0 || read_sources(s, &w, r, st) < 0)
+		return -1;
+	if (r->by_minute) {
+		r->totals_whole_hours = false;
+		r->from_us = w.since_us;
+		r->to_us = (q->now_us + 59999999ULL) / 60000000ULL * 60000000ULL;
+	}
+	r->source_counts_retained = q->since_us != 0;
 	if (!r->sources) {
 		r->sources = calloc(1, sizeof(*r->sources));
 		if (!r->sources)

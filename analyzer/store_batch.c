@@ -18,6 +18,7 @@ void store_batch_free(struct store_batch *b)
 		return;
 	free(b->src);
 	free(b->hours);
+	free(b->minutes);
 	free(b->strs);
 	free(b);
 }
@@ -75,20 +76,30 @@ struct batch_source *store_batch_add_source(struct store_batch *b, const struct 
 	return s;
 }
 
+static struct hour_counts *period(struct hour_counts **v, uint32_t *n, uint32_t *cap, uint32_t key)
+{
+	for (uint32_t i = *n; i > 0; i--)
+		if ((*v)[i - 1].hour == key)
+			return &(*v)[i - 1];
+	if (grow(v, cap, (uint64_t)*n + 1, sizeof(**v), 4) < 0)
+		return NULL;
+	struct hour_counts *h = &(*v)[(*n)++];
+	memset(h, 0, sizeof(*h));
+	h->hour = key;
+	return h;
+}
+
+/* A batch spans one flush interval, so it holds one or two hours (or
+ * minutes); only a replay flushed at its end holds many, and then rarely
+ * more than a few hundred hours. */
 struct hour_counts *store_batch_hour(struct store_batch *b, uint32_t hour)
 {
-	/* A batch spans one flush interval, so it holds one or two hours;
-	 * only a replay flushed at its end holds many, and then rarely more
-	 * than a few hundred. */
-	for (uint32_t i = b->n_hours; i > 0; i--)
-		if (b->hours[i - 1].hour == hour)
-			return &b->hours[i - 1];
-	if (grow(&b->hours, &b->cap_hours, (uint64_t)b->n_hours + 1, sizeof(*b->hours), 4) < 0)
-		return NULL;
-	struct hour_counts *h = &b->hours[b->n_hours++];
-	memset(h, 0, sizeof(*h));
-	h->hour = hour;
-	return h;
+	return period(&b->hours, &b->n_hours, &b->cap_hours, hour);
+}
+
+struct hour_counts *store_batch_minute(struct store_batch *b, uint32_t minute)
+{
+	return period(&b->minutes, &b->n_minutes, &b->cap_minutes, minute);
 }
 
 static void counts_add(struct counts *into, const struct counts *from)
@@ -156,6 +167,25 @@ static int merge_source(struct store_batch *into, struct batch_source *d,
 	return failed ? -1 : 0;
 }
 
+static int merge_periods(struct store_batch *into, const struct hour_counts *v, uint32_t n,
+			 struct hour_counts *(*get)(struct store_batch *, uint32_t))
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct hour_counts *h = get(into, v[i].hour);
+		if (!h) {
+			rc = -1;
+			continue;
+		}
+		for (int c = 0; c < CLASS_COUNT; c++) {
+			counts_add(&h->c[c], &v[i].c[c]);
+			h->evicted_open[c] += v[i].evicted_open[c];
+		}
+	}
+	return rc;
+}
+
 int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 		      uint32_t max_sources)
 {
@@ -200,17 +230,9 @@ int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 			rc = -1;
 	}
 	free(buckets);
-	for (uint32_t i = 0; i < from->n_hours; i++) {
-		struct hour_counts *h = store_batch_hour(into, from->hours[i].hour);
-		if (!h) {
-			rc = -1;
-			continue;
-		}
-		for (int c = 0; c < CLASS_COUNT; c++) {
-			counts_add(&h->c[c], &from->hours[i].c[c]);
-			h->evicted_open[c] += from->hours[i].evicted_open[c];
-		}
-	}
+	if (merge_periods(into, from->hours, from->n_hours, store_batch_hour) < 0 ||
+	    merge_periods(into, from->minutes, from->n_minutes, store_batch_minute) < 0)
+		rc = -1;
 	into->health = from->health;
 	into->lost += from->lost;
 	return rc;

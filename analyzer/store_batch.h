@@ -40,6 +40,8 @@ struct store_batch {
 	uint32_t n_src, cap_src;
 	struct hour_counts *hours; /* increments per hour of attempt start */
 	uint32_t n_hours, cap_hours;
+	struct hour_counts *minutes; /* the same per minute (.hour: the minute) */
+	uint32_t n_minutes, cap_minutes;
 	char *strs; /* NUL-terminated strings referenced by offset */
 	uint32_t n_strs, cap_strs;
 	struct store_health health;
@@ -55,6 +57,8 @@ struct batch_source *store_batch_add_source(struct store_batch *b, const struct 
 /* The counters of the hour starting at `hour` (hours since the epoch),
  * created zeroed on first use; NULL when out of memory. */
 struct hour_counts *store_batch_hour(struct store_batch *b, uint32_t hour);
+/* The same for the minute starting at `minute` (minutes since the epoch). */
+struct hour_counts *store_batch_minute(struct store_batch *b, uint32_t minute);
 static inline const char *store_batch_str(const struct store_batch *b, uint32_t off)
 {
 	return off == BATCH_NOSTR ? NULL : b->strs + off;

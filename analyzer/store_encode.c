@@ -137,6 +137,15 @@ static void hour_name(uint32_t hour, char *buf, size_t len)
 	strftime(buf, len, "%Y%m%d%H", &tm);
 }
 
+static void minute_name(uint32_t minute, char *buf, size_t len)
+{
+	time_t t = (time_t)minute * 60;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y%m%d%H%M", &tm);
+}
+
 static void day_name(uint64_t us, char *buf, size_t len)
 {
 	time_t t = (time_t)(us / 1000000u);
@@ -315,7 +324,8 @@ static void encode_days(struct enc *e, const struct store_batch *b)
 	}
 }
 
-static void encode_series_key(struct enc *e, const struct hour_counts *h, const char *key)
+static void encode_series_key(struct enc *e, const struct hour_counts *h, const char *key,
+			      uint32_t ttl_s)
 {
 	char field[48];
 
@@ -351,7 +361,7 @@ static void encode_series_key(struct enc *e, const struct hour_counts *h, const 
 	cmd_begin(e, 3, -1);
 	arg(e, "EXPIRE");
 	arg_key(e, key, NULL);
-	arg_u64(e, e->s->cfg.retention_s);
+	arg_u64(e, ttl_s);
 }
 
 static void encode_hours(struct enc *e, const struct store_batch *b)
@@ -362,9 +372,9 @@ static void encode_hours(struct enc *e, const struct store_batch *b)
 		const struct hour_counts *h = &b->hours[i];
 		hour_name(h->hour, hname, sizeof(hname));
 		snprintf(key, sizeof(key), "series:%s", hname);
-		encode_series_key(e, h, key);
+		encode_series_key(e, h, key, e->s->cfg.retention_s);
 		snprintf(key, sizeof(key), "series:%s:%s", hname, e->s->sensor);
-		encode_series_key(e, h, key);
+		encode_series_key(e, h, key, e->s->cfg.retention_s);
 		cmd_begin(e, 4, -1);
 		arg(e, "ZADD");
 		arg_key(e, "hours", NULL);
@@ -373,13 +383,42 @@ static void encode_hours(struct enc *e, const struct store_batch *b)
 	}
 }
 
+/* The minute series, for short windows: the same hashes per minute, with
+ * their own (shorter) retention, indexed by `minutes`. Minutes already
+ * older than that retention, counted from the batch's newest one (a replay
+ * flushed once at the end of a long capture), are not written. */
+static void encode_minutes(struct enc *e, const struct store_batch *b)
+{
+	char mname[16], key[160];
+	uint32_t newest = 0, keep = e->s->cfg.minute_retention_s / 60;
+
+	for (uint32_t i = 0; i < b->n_minutes; i++)
+		newest = b->minutes[i].hour > newest ? b->minutes[i].hour : newest;
+	for (uint32_t i = 0; i < b->n_minutes; i++) {
+		const struct hour_counts *m = &b->minutes[i];
+		if (m->hour + keep < newest)
+			continue;
+		minute_name(m->hour, mname, sizeof(mname));
+		snprintf(key, sizeof(key), "series:%s", mname);
+		encode_series_key(e, m, key, e->s->cfg.minute_retention_s);
+		snprintf(key, sizeof(key), "series:%s:%s", mname, e->s->sensor);
+		encode_series_key(e, m, key, e->s->cfg.minute_retention_s);
+		cmd_begin(e, 4, -1);
+		arg(e, "ZADD");
+		arg_key(e, "minutes", NULL);
+		arg_u64(e, (uint64_t)m->hour * 60u);
+		arg(e, mname);
+	}
+}
+
 static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t lost,
 			  const char *tag)
 {
 	struct store *s = e->s;
-	static const char *const indexes[] = {"seen", "hours", "attempts", "reached", "sensors"};
+	static const char *const indexes[] = {"seen",	  "hours",   "minutes",
+					      "attempts", "reached", "sensors"};
 
-	cmd_begin(e, 2 + 2 * 11, -1);
+	cmd_begin(e, 2 + 2 * 12, -1);
 	arg(e, "HSET");
 	arg_key(e, "sensor:", s->sensor);
 	arg(e, "started");
@@ -404,6 +443,9 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	arg(e, s->sensor);
 	arg(e, "batch");
 	arg(e, tag);
+	/* what the report needs to know before trusting the minute series */
+	arg(e, "minute_retention");
+	arg_u64(e, s->cfg.minute_retention_s);
 	cmd_begin(e, 3, -1);
 	arg(e, "EXPIRE");
 	arg_key(e, "sensor:", s->sensor);
@@ -432,6 +474,7 @@ int store_encode_batch(struct store *s, const struct store_batch *b, uint64_t lo
 	encode_seen(&e, b);
 	encode_days(&e, b);
 	encode_hours(&e, b);
+	encode_minutes(&e, b);
 	encode_sensor(&e, &b->health, lost, tag);
 	return e.failed ? -1 : 0;
 }

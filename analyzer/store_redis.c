@@ -26,6 +26,7 @@ void store_config_defaults(struct store_config *cfg)
 	cfg->prefix = STORE_PREFIX_DEFAULT;
 	cfg->sensor = "lockwatch";
 	cfg->retention_s = STORE_RETENTION_S_DEFAULT;
+	cfg->minute_retention_s = STORE_MINUTES_S_DEFAULT;
 	cfg->max_pending = STORE_MAX_PENDING_DEFAULT;
 	cfg->connect_timeout_ms = STORE_CONNECT_TIMEOUT_MS;
 	cfg->command_timeout_ms = STORE_COMMAND_TIMEOUT_MS;
@@ -204,6 +205,8 @@ struct store *store_new(const struct store_config *cfg)
 	s->cfg.password = s->password;
 	s->cfg.prefix = s->prefix;
 	s->cfg.sensor = s->sensor;
+	if (s->cfg.minute_retention_s == 0)
+		s->cfg.minute_retention_s = STORE_MINUTES_S_DEFAULT;
 	if (s->cfg.max_pending == 0)
 		s->cfg.max_pending = STORE_MAX_PENDING_DEFAULT;
 	if (s->cfg.backoff_min_ms == 0)

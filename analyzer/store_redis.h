@@ -17,17 +17,21 @@
  *   P sources:<yyyymmdd>    HLL   distinct outside sources that day
  *   P series:<yyyymmddHH>   hash  <class>:attempts|<outcome>|replied|evicted_open
  *   P series:<yyyymmddHH>:<sensor>  the same, for one sensor
+ *   P series:<yyyymmddHHMM>[:<sensor>]  the same per minute, kept for
+ *                                 the minute retention (short windows)
  *   P sensor:<name>         hash  started last_flush packets kernel_drops
  *                                 evictions sources_dropped rules_digest
- *                                 version lost batch
+ *                                 version lost batch minute_retention
  * and three indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen
  *   P hours                 zset  yyyymmddHH -> start of the hour (s)
+ *   P minutes               zset  yyyymmddHHMM -> start of the minute (s)
  *   P sensors               set   sensor names
  * Keys expire after the retention; the indexes, refreshed by every flush,
  * are trimmed instead: after each batch lands, one script drops what is
  * older than the retention before the batch's newest sighting from seen,
- * attempts, reached and hours (best effort, outside the transaction: a
+ * attempts, reached and hours, and the minutes older than the minute
+ * retention from minutes (best effort, outside the transaction: a
  * server that refuses scripts still gets every count). */
 #ifndef LW_STORE_REDIS_H
 #define LW_STORE_REDIS_H
@@ -41,6 +45,7 @@
 /* Defaults; each is an option of lockwatch replay / lockwatchd. */
 #define STORE_PREFIX_DEFAULT	  "lockwatch:"
 #define STORE_RETENTION_S_DEFAULT (30u * 86400u) /* --redis-retention: 30 days */
+#define STORE_MINUTES_S_DEFAULT	  (48u * 3600u)	 /* --redis-minute-retention: 48 h */
 #define STORE_MAX_PENDING_DEFAULT 1048576u	 /* --redis-max-pending sources held */
 #define STORE_CONNECT_TIMEOUT_MS  2000u		 /* a dead host must not hold a flush long */
 #define STORE_COMMAND_TIMEOUT_MS  5000u		 /* a stalled server (DEBUG SLEEP) likewise */
@@ -66,7 +71,8 @@ struct store_config {
 	const char *prefix;
 	const char *sensor; /* this sensor's name */
 	uint32_t retention_s;
-	uint32_t max_pending; /* sources held while Redis is away */
+	uint32_t minute_retention_s; /* of the minute series */
+	uint32_t max_pending;	     /* sources held while Redis is away */
 	uint32_t connect_timeout_ms, command_timeout_ms;
 	uint32_t backoff_min_ms, backoff_max_ms;
 };

@@ -17,10 +17,10 @@
  * own. Every batch therefore drops, atomically, up to STORE_TRIM_MAX
  * sources last seen more than the retention before the batch's newest
  * sighting (data time, so an old capture replayed never trims newer data)
- * from `seen`, `attempts` and `reached`, and the hours that old from
- * `hours`. A script, because which members go is decided by `seen` while
- * other sensors may be writing it; ZREM and ZREMRANGEBYSCORE are allowed
- * under maxmemory, so trimming still frees memory when writes are refused. */
+ * from `seen`, `attempts` and `reached`, the hours that old from
+ * `hours`, and the minutes older than the minute retention from `minutes`. A script, because which
+ * members go is decided by `seen` while other sensors may be writing it; ZREM and ZREMRANGEBYSCORE
+ * are allowed under maxmemory, so trimming still frees memory when writes are refused. */
 static const char trim_script[] =
     "local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, "
     "ARGV[2])\n"
@@ -31,6 +31,7 @@ static const char trim_script[] =
     "  redis.call('ZREM', KEYS[3], unpack(part))\n"
     "end\n"
     "redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[3])\n"
+    "redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[4])\n"
     "return #old\n";
 
 /* After a batch landed: its own round trip, outside the transaction, so
@@ -41,7 +42,8 @@ static const char trim_script[] =
 void store_trim_indexes(struct store *s, const struct store_batch *b)
 {
 	uint64_t newest = 0, keep_us = (uint64_t)s->cfg.retention_s * 1000000u;
-	char k[4][256], cutoff[24], limit[16], hour[24];
+	uint64_t keep_min_us = (uint64_t)s->cfg.minute_retention_s * 1000000u;
+	char k[5][256], cutoff[24], limit[16], hour[24], minute[24];
 
 	if (s->trim_refused || !s->c)
 		return;
@@ -54,17 +56,22 @@ void store_trim_indexes(struct store *s, const struct store_batch *b)
 	snprintf(limit, sizeof(limit), "%u", STORE_TRIM_MAX);
 	/* `hours` holds the start of each hour in seconds */
 	snprintf(hour, sizeof(hour), "%" PRIu64, (newest - keep_us) / 3600000000u * 3600u);
-	const char *argv[10] = {"EVAL",
+	/* `minutes` the start of each minute in seconds */
+	snprintf(minute, sizeof(minute), "%" PRIu64,
+		 newest > keep_min_us ? (newest - keep_min_us) / 60000000u * 60u : 0);
+	const char *argv[13] = {"EVAL",
 				trim_script,
-				"4",
+				"5",
 				store_key(s, "seen", k[0], sizeof(k[0])),
 				store_key(s, "attempts", k[1], sizeof(k[1])),
 				store_key(s, "reached", k[2], sizeof(k[2])),
 				store_key(s, "hours", k[3], sizeof(k[3])),
+				store_key(s, "minutes", k[4], sizeof(k[4])),
 				cutoff,
 				limit,
-				hour};
-	redisReply *r = redisCommandArgv(s->c, 10, argv, NULL);
+				hour,
+				minute};
+	redisReply *r = redisCommandArgv(s->c, 12, argv, NULL);
 	if (!r) {
 		redisFree(s->c); /* the next flush reconnects */
 		s->c = NULL;

@@ -43,6 +43,8 @@ static const char replay_usage[] =
     "      --sensor-name NAME  this sensor's name in Redis (default: the host name)\n"
     "      --redis-retention DAYS      expiry of the per-source and hourly keys, and the\n"
     "                                  age past which the indexes drop a source (default 30)\n"
+    "      --redis-minute-retention HOURS  expiry of the per-minute series that\n"
+    "                                  short report windows read (default 48)\n"
     "      --redis-max-pending N       sources held while Redis is away (default 1048576)\n"
     "      --flush-interval SECONDS    packet time between flushes (default 1;\n"
     "                          0: once, at the end)\n"
@@ -69,6 +71,7 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 		OPT_MAX_SOURCES,
 		OPT_SENSOR_NAME,
 		OPT_RETENTION,
+		OPT_MINUTE_RETENTION,
 		OPT_MAX_PENDING,
 		OPT_FLUSH,
 		OPT_TIMELINE
@@ -83,6 +86,7 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	    REDIS_OPTS_LONGOPTS,
 	    {"sensor-name", required_argument, NULL, OPT_SENSOR_NAME},
 	    {"redis-retention", required_argument, NULL, OPT_RETENTION},
+	    {"redis-minute-retention", required_argument, NULL, OPT_MINUTE_RETENTION},
 	    {"redis-max-pending", required_argument, NULL, OPT_MAX_PENDING},
 	    {"flush-interval", required_argument, NULL, OPT_FLUSH},
 	    {"timeline", no_argument, NULL, OPT_TIMELINE},
@@ -136,6 +140,11 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 			if (parse_uint_flag("--redis-retention", optarg, 1, 3650, &v) < 0)
 				return -1;
 			o->ro.retention_days = (uint32_t)v;
+			break;
+		case OPT_MINUTE_RETENTION:
+			if (parse_uint_flag("--redis-minute-retention", optarg, 1, 8760, &v) < 0)
+				return -1;
+			o->ro.minute_retention_hours = (uint32_t)v;
 			break;
 		case OPT_MAX_PENDING:
 			if (parse_uint_flag("--redis-max-pending", optarg, 1, 1u << 28, &v) < 0)

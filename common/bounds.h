@@ -72,5 +72,6 @@
  * more hours than a replay holds counts the rest as dropped. */
 #define LW_TIMELINE_MAX_HOURS  17568 /* hours held by a replay: two leap years */
 #define LW_TIMELINE_HOURLY_MAX 72    /* hours: a longer window is drawn per day */
+#define LW_TIMELINE_MINUTE_MAX 180   /* minutes: a longer short window is drawn per hour */
 
 #endif

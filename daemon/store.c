@@ -71,6 +71,8 @@ int daemon_store_start(struct daemon *d)
 	ro.sensor = cfg->sensor_name;
 	if (cfg->redis_retention_days)
 		ro.retention_days = cfg->redis_retention_days;
+	if (cfg->redis_minute_retention_hours)
+		ro.minute_retention_hours = cfg->redis_minute_retention_hours;
 	if (cfg->redis_max_pending)
 		ro.max_pending = cfg->redis_max_pending;
 	int rc = redis_opts_config(&ro, &sc, &password, sensor, sizeof(sensor));
