@@ -534,6 +534,8 @@ static void track(struct aggregate *ag, uint32_t idx, const struct attempt *a, e
 			ag->pending_lost++;
 			return;
 		}
+		if (ag->n_pending >= ag->max_src && ag->pending_full)
+			ag->pending_full(ag, ag->pending_full_ctx); /* takes a batch */
 		if (ag->n_pending == ag->cap_pending) {
 			uint32_t cap = ag->cap_pending ? ag->cap_pending * 2 : 256;
 			if (cap > ag->max_src)

@@ -109,6 +109,11 @@ struct aggregate {
 	uint32_t n_hours, cap_hours;
 	struct hour_counts *minutes; /* .hour: the minute since the epoch */
 	uint32_t n_minutes, cap_minutes;
+	/* Called when the pending table is full, before a change would be
+	 * counted as lost: an offline run takes a batch here and sends it,
+	 * waiting for Redis (back-pressure). NULL: the change is lost. */
+	void (*pending_full)(struct aggregate *ag, void *ctx);
+	void *pending_full_ctx;
 };
 
 struct aggregate *aggregate_new(uint32_t max_sources);

@@ -420,6 +420,13 @@ bool store_tag_landed(const struct redisReply *r, const char *tag)
 	       memcmp(r->str, tag, r->len) == 0;
 }
 
+/* The sources a held batch may keep: an offline run never drops any (it
+ * waits for Redis instead, store_flush_wait). */
+static uint32_t held_max(const struct store *s)
+{
+	return s->cfg.offline_wait_ms ? UINT32_MAX : s->cfg.max_pending;
+}
+
 /* After a reconnect: did the batch whose EXEC outcome is unknown land? */
 static int resolve_unknown(struct store *s)
 {
@@ -437,7 +444,7 @@ static int resolve_unknown(struct store *s)
 		store_batch_free(s->unknown);
 	} else if (s->pending) {
 		/* not applied: the older batch absorbs the newer */
-		store_batch_merge(s->unknown, s->pending, s->cfg.max_pending);
+		store_batch_merge(s->unknown, s->pending, held_max(s));
 		store_batch_free(s->pending);
 		s->pending = s->unknown;
 	} else {
@@ -452,7 +459,7 @@ static int resolve_unknown(struct store *s)
 static int hold(struct store *s)
 {
 	if (s->pending)
-		store_batch_trim(s->pending, s->cfg.max_pending);
+		store_batch_trim(s->pending, held_max(s));
 	return -1;
 }
 
@@ -465,7 +472,7 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		if (!s->pending) {
 			s->pending = b;
 		} else {
-			if (store_batch_merge(s->pending, b, s->cfg.max_pending) < 0)
+			if (store_batch_merge(s->pending, b, held_max(s)) < 0)
 				store_set_err(s, STORE_ERR_NOMEM,
 					      "redis: out of memory holding a batch");
 			store_batch_free(b);
@@ -521,7 +528,7 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		snprintf(s->unknown_tag, sizeof(s->unknown_tag), "%s", tag);
 	} else {
 		/* not applied: held, within the bound */
-		store_batch_trim(p, s->cfg.max_pending);
+		store_batch_trim(p, held_max(s));
 		if (s->err == STORE_ERR_REPLY) /* refused whole (OOM): do not hammer */
 			delay(s);
 	}
@@ -543,4 +550,32 @@ int store_drain(struct store *s, uint32_t max_wait_ms)
 			wake = deadline;
 		usleep((useconds_t)((wake - now) * 1000));
 	}
+}
+
+int store_flush_wait(struct store *s, struct store_batch *b)
+{
+	uint64_t deadline = now_ms() + s->cfg.offline_wait_ms;
+	int rc = store_flush_batch(s, b);
+
+	for (;;) {
+		if (rc == 0)
+			return 0;
+		/* landed with refused commands (said, counted), or refused for
+		 * good (AUTH, SELECT): waiting would not help */
+		if ((!s->pending && !s->unknown) || s->err == STORE_ERR_AUTH ||
+		    s->err == STORE_ERR_NOMEM)
+			return -1;
+		uint64_t now = now_ms();
+		if (now >= deadline)
+			return -1;
+		uint64_t wake = s->next_try_ms > now ? s->next_try_ms : now + 10;
+		usleep((useconds_t)(((wake < deadline ? wake : deadline) - now) * 1000));
+		rc = store_flush_batch(s, NULL);
+	}
+}
+
+uint64_t store_unsent_attempts(const struct store *s)
+{
+	return (s->pending ? store_batch_attempts(s->pending) + s->pending->lost : 0) +
+	       (s->unknown ? store_batch_attempts(s->unknown) + s->unknown->lost : 0);
 }

@@ -73,6 +73,11 @@ struct store_config {
 	uint32_t retention_s;
 	uint32_t minute_retention_s; /* of the minute series */
 	uint32_t max_pending;	     /* sources held while Redis is away */
+	/* An offline run (a replay): 0 for the live sensor, which holds up to
+	 * max_pending sources and counts the rest as lost; otherwise nothing
+	 * is ever dropped and store_flush_wait() waits this long for an
+	 * absent Redis before giving up. */
+	uint32_t offline_wait_ms;
 	uint32_t connect_timeout_ms, command_timeout_ms;
 	uint32_t backoff_min_ms, backoff_max_ms;
 };
@@ -144,6 +149,17 @@ int store_flush_batch(struct store *s, struct store_batch *b);
 /* Retries until nothing is held or max_wait_ms passed, sleeping through
  * the backoff: the end of a replay. 0 when all landed. */
 int store_drain(struct store *s, uint32_t max_wait_ms);
+
+/* An offline run's flush (cfg.offline_wait_ms set): sends what is held and
+ * b, and while Redis is away or refuses the whole batch keeps retrying,
+ * up to offline_wait_ms, so a replay waits for Redis instead of dropping
+ * counts (back-pressure). 0 when all landed; -1 when a batch landed with
+ * refused commands (counted in lost), Redis refused the login, or the
+ * wait ran out: err/errstr say why, and what was not sent stays held
+ * (store_unsent_attempts). */
+int store_flush_wait(struct store *s, struct store_batch *b);
+/* Attempts held and not (known to be) stored. */
+uint64_t store_unsent_attempts(const struct store *s);
 
 /* True while a batch is held (not yet known to have landed). */
 bool store_holding(const struct store *s);

@@ -46,6 +46,9 @@
 #define LW_DAEMON_TICK_US 1000000ULL
 /* 1 s between store flushes; --flush-interval */
 #define LW_DAEMON_FLUSH_US 1000000ULL
+/* 60 s: how long an offline run (replay --redis, lockwatchd -r) waits for
+ * an absent Redis before it gives up writing; --redis-wait */
+#define LW_REDIS_WAIT_S 60
 /* 1 h between summary alerts; --summary-interval */
 #define LW_DAEMON_SUMMARY_US 3600000000ULL
 /* packets per loop turn, so timers and signals run even when the interface

@@ -28,6 +28,7 @@ enum key_id {
 	K_REDIS_RETENTION,
 	K_REDIS_MINUTE_RETENTION,
 	K_REDIS_MAX_PENDING,
+	K_REDIS_WAIT,
 	K_FOREGROUND,
 	K_LINGER,
 	K_FLUSH_INTERVAL,
@@ -65,6 +66,8 @@ const struct config_key config_keys[] = {
 				  "expiry of the per-minute series (48)"},
     [K_REDIS_MAX_PENDING] = {"redis-max-pending", CONFIG_UINT, "N",
 			     "sources held while Redis is away (1048576)"},
+    [K_REDIS_WAIT] = {"redis-wait", CONFIG_SECONDS, "SECONDS",
+		      "with -r: how long Redis may be away before giving up (60)"},
     [K_FOREGROUND] = {"foreground", CONFIG_BOOL, NULL, "alerts and messages to stderr"},
     [K_LINGER] = {"linger-after-replay", CONFIG_BOOL, NULL,
 		  "with -r: keep running after the files, until SIGTERM"},
@@ -99,12 +102,14 @@ static const struct key_range ranges[K_COUNT] = {
     [K_BUFFER_SIZE] = {1, 4096},
     [K_DELIVERY_MS] = {0, 1000},
     [K_REDIS_MINUTE_RETENTION] = {1, 8760},
+    [K_REDIS_WAIT] = {0, 86400},
 };
 
 void config_init(struct daemon_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->flush_interval_us = LW_DAEMON_FLUSH_US;
+	cfg->redis_wait_s = LW_REDIS_WAIT_S;
 	cfg->summary_interval_us = LW_DAEMON_SUMMARY_US;
 	cfg->dedup_window_us = LW_ALERT_DEDUP_WINDOW_US;
 	cfg->flood_rate = LW_ALERT_FLOOD_RATE;
@@ -280,6 +285,9 @@ int config_set(struct daemon_config *cfg, const char *key, const char *value, ch
 		return 0;
 	case K_REDIS_MINUTE_RETENTION:
 		cfg->redis_minute_retention_hours = (uint32_t)n;
+		return 0;
+	case K_REDIS_WAIT:
+		cfg->redis_wait_s = (uint32_t)n;
 		return 0;
 	case K_REDIS_MAX_PENDING:
 		cfg->redis_max_pending = (uint32_t)n;
