@@ -569,16 +569,67 @@ static void track(struct aggregate *ag, uint32_t idx, const struct attempt *a, e
 	}
 }
 
+/* A blocked outside source whose only attempt is in this batch: what a
+ * flood is made of, and what the store may fold. */
+static bool fold_candidate(const struct aggregate *ag, const struct source_pending *pe)
+{
+	uint64_t n = 0;
+
+	if (pe->cls != CLASS_OUTSIDE)
+		return false;
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		n += pe->d.outcome[o];
+	if (pe->rec == PENDING_EVICTED) /* gave way: blocked and seen once */
+		return n == 1;
+	const struct source_agg *s = &ag->src[pe->rec];
+	return n == 1 && source_attempts(s) == 1 && !outcome_reached((enum outcome)s->best) &&
+	       !(s->flags & (SRC_F_LOWER_BOUND | SRC_F_FOLDED));
+}
+
+/* Which candidates to fold: all once the table is full (the aggregate
+ * itself lets them give way), else those past LW_STORE_FOLD_BATCH. */
+static void mark_folds(struct aggregate *ag)
+{
+	uint32_t keep = ag->n_src >= ag->max_src ? 0 : LW_STORE_FOLD_BATCH;
+
+	for (uint32_t i = 0; i < ag->n_pending; i++) {
+		struct source_pending *pe = &ag->pending[i];
+		pe->fold = fold_candidate(ag, pe);
+		if (pe->fold && keep) {
+			keep--;
+			pe->fold = false;
+		}
+	}
+}
+
+static int take_folded(struct store_batch *b, const struct source_pending *pe, uint64_t first_us,
+		       uint64_t last_us)
+{
+	struct hour_counts *h = store_batch_hour(b, (uint32_t)(first_us / 3600000000ULL));
+
+	if (!h || store_batch_add_folded(b, &pe->addr, last_us) < 0)
+		return -1;
+	h->sources_folded++;
+	return 0;
+}
+
 struct store_batch *aggregate_take_batch(struct aggregate *ag)
 {
 	struct store_batch *b = store_batch_new();
 
 	if (!b)
 		return NULL;
+	mark_folds(ag);
 	for (uint32_t i = 0; i < ag->n_pending; i++) {
 		const struct source_pending *pe = &ag->pending[i];
 		const struct source_agg *s = pe->rec != PENDING_EVICTED ? &ag->src[pe->rec] : NULL;
 		const struct source_cold *c = s ? aggregate_cold(ag, s) : NULL;
+		if (pe->fold) {
+			if (take_folded(b, pe, s ? s->first_us : pe->first_us,
+					s ? s->last_us : pe->last_us) < 0)
+				goto fail;
+			continue;
+		}
 		struct batch_source *d = store_batch_add_source(
 		    b, &pe->addr, c ? c->label : pe->label, c && c->helo[0] ? c->helo : NULL);
 		if (!d)
@@ -589,17 +640,21 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 		d->first_us = s ? s->first_us : pe->first_us;
 		d->last_us = s ? s->last_us : pe->last_us;
 		d->reached_us = c ? c->reached_us : 0;
+		/* folded before: no hash holds any of it yet, send it all */
+		const struct src_counts *k = s && (s->flags & SRC_F_FOLDED) ? &s->c : &pe->d;
 		for (int o = 0; o < OUTCOME_COUNT; o++) {
-			d->c.outcome[o] = pe->d.outcome[o];
-			d->c.attempts += pe->d.outcome[o];
+			d->c.outcome[o] = k->outcome[o];
+			d->c.attempts += k->outcome[o];
 		}
-		d->c.replied = pe->d.replied;
+		d->c.replied = k->replied;
 	}
 	for (uint32_t i = 0; i < ag->n_hours; i++) {
 		struct hour_counts *h = store_batch_hour(b, ag->hours[i].hour);
 		if (!h)
 			goto fail;
+		uint64_t folded = h->sources_folded;
 		*h = ag->hours[i];
+		h->sources_folded += folded;
 	}
 	for (uint32_t i = 0; i < ag->n_minutes; i++) {
 		struct hour_counts *m = store_batch_minute(b, ag->minutes[i].hour);
@@ -609,9 +664,20 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 	}
 	b->lost += ag->pending_lost;
 	/* Only now that nothing can fail: start the next interval. */
-	for (uint32_t i = 0; i < ag->n_pending; i++)
-		if (ag->pending[i].rec != PENDING_EVICTED)
-			ag->pending_of[ag->pending[i].rec] = 0;
+	for (uint32_t i = 0; i < ag->n_pending; i++) {
+		const struct source_pending *pe = &ag->pending[i];
+		struct source_agg *s = pe->rec != PENDING_EVICTED ? &ag->src[pe->rec] : NULL;
+		if (pe->fold)
+			ag->sources_folded++;
+		else if (s && (s->flags & SRC_F_FOLDED))
+			ag->sources_folded--;
+		if (s) {
+			s->flags = (uint8_t)(pe->fold ? s->flags | SRC_F_FOLDED
+						      : s->flags & ~SRC_F_FOLDED);
+			ag->pending_of[pe->rec] = 0;
+		}
+	}
+	b->health.sources_folded = ag->sources_folded;
 	ag->n_pending = 0;
 	ag->pending_lost = 0;
 	ag->n_hours = 0;

@@ -29,6 +29,7 @@ struct hour_counts {
 	uint32_t hour;
 	struct counts c[CLASS_COUNT];	    /* c.sources unused */
 	uint64_t evicted_open[CLASS_COUNT]; /* evicted before any reply */
+	uint64_t sources_folded;	    /* store batches only: sources folded */
 };
 
 /* Per-source counts: 32 bits each (saturating), which is what lets the
@@ -41,6 +42,7 @@ struct src_counts {
 
 #define SRC_F_COLD	  0x01 /* has a cold record (label, HELO, reach time) */
 #define SRC_F_LOWER_BOUND 0x02 /* evicted once and back: counts from its return */
+#define SRC_F_FOLDED	  0x04 /* its attempt was folded in Redis: the next batch carries all */
 
 /* The hot part of a source, one 64-byte cache line: what every attempt
  * touches and what the report ranks by. The rare fields live in a cold
@@ -71,6 +73,7 @@ struct source_pending {
 	const char *label;
 	uint64_t first_us, last_us;
 	struct src_counts d;
+	bool fold; /* aggregate_take_batch: folded, not written per source */
 };
 #define PENDING_EVICTED UINT32_MAX
 
@@ -84,6 +87,10 @@ struct aggregate {
 	uint64_t sources_readmitted; /* sources back after an eviction (at most) */
 	uint64_t ignored_server;     /* attempts to a server not watched */
 	bool outside_inexact;	     /* an outside source was evicted or dropped */
+	/* Blocked one-attempt outside sources whose per-source hash the store
+	 * did not write under a flood (counted in the series and the
+	 * HyperLogLog only), less those that came back and were written. */
+	uint64_t sources_folded;
 	/* private */
 	struct source_agg *src; /* max_src records, allocated once */
 	uint32_t n_src, max_src;
@@ -165,7 +172,12 @@ void aggregate_track_changes(struct aggregate *ag);
 
 struct store_batch;
 /* Moves the pending changes into a new self-contained batch (its health is
- * left for the caller to fill) and starts over; cheap enough for the
+ * left for the caller to fill) and starts over. Under a flood (the source
+ * table full, or more than LW_STORE_FOLD_BATCH new one-attempt blocked
+ * outside sources) those sources are folded: the batch lists them for the
+ * HyperLogLog only and counts them per hour; one that attempts again is
+ * then sent with all its counts. Reached sources and exceptions are never
+ * folded; cheap enough for the
  * capture thread: the work is proportional to the sources changed. Returns
  * NULL when out of memory, and the changes then stay pending. */
 struct store_batch *aggregate_take_batch(struct aggregate *ag);

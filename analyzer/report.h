@@ -59,6 +59,9 @@ struct report {
 	unsigned n_malformed;
 	uint64_t unmatched_replies, unmatched_icmp, pending_at_end, sources_dropped;
 	uint64_t sources_evicted, sources_readmitted;
+	/* blocked one-attempt outside sources the store kept no record of
+	 * under a flood (counted in the totals and the distinct estimate) */
+	uint64_t sources_folded;
 	uint64_t evicted_open_outside; /* outside attempts evicted before any reply */
 	/* The window starts inside an hour whose totals (hourly series) also
 	 * hold what came before it: reaches are then judged by each source's

@@ -62,6 +62,7 @@ static void print_capture(struct json *j, const struct report *r)
 	json_kv_uint(j, "evicted_open_outside", r->evicted_open_outside);
 	json_kv_uint(j, "sources_dropped", r->sources_dropped);
 	json_kv_uint(j, "sources_evicted", r->sources_evicted);
+	json_kv_uint(j, "sources_folded", r->sources_folded);
 	json_kv_uint(j, "sources_readmitted", r->sources_readmitted);
 	json_kv_uint(j, "input_errors", r->input_errors);
 	json_object_end(j);

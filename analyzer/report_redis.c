@@ -173,6 +173,8 @@ static void sensor_field(void *ud, const char *k, const char *v)
 		x->minute_keep_s = to_u64(v);
 	else if (!strcmp(k, "sources_dropped"))
 		x->r->sources_dropped += to_u64(v);
+	else if (!strcmp(k, "sources_folded"))
+		x->r->sources_folded += to_u64(v);
 	else if (!strcmp(k, "rules_digest") && *v) {
 		if (!x->digest)
 			x->digest = keep(x->st, v);
@@ -505,6 +507,44 @@ static int read_sources(struct store *s, const struct report_query *q, struct re
 	return rc;
 }
 
+/* With folded sources the per-source records miss some: the distinct
+ * outside sources are the window's days' HyperLogLogs merged, an
+ * estimate (said as such). */
+static int read_distinct(struct store *s, struct report *r, uint32_t unit_s)
+{
+	const char *argv[2 + 64];
+	char keys[64][96];
+	uint32_t days[64];
+	int n = 0;
+
+	for (size_t i = 0; i < r->n_hours && n < 64; i++) {
+		uint32_t day = (uint32_t)((uint64_t)r->hours[i].hour * unit_s / 86400u);
+		if (n && days[n - 1] == day)
+			continue;
+		time_t t = (time_t)day * 86400;
+		struct tm tm;
+		char name[16];
+		gmtime_r(&t, &tm);
+		strftime(name, sizeof(name), "%Y%m%d", &tm);
+		days[n] = day;
+		snprintf(keys[n], sizeof(keys[n]), "%ssources:%s", s->prefix, name);
+		argv[1 + n] = keys[n];
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	argv[0] = "PFCOUNT";
+	redisReply *c = run(s, "sources", 1 + n, argv);
+	if (!c)
+		return -1;
+	if (c->type == REDIS_REPLY_INTEGER && c->integer >= 0) {
+		r->totals[CLASS_OUTSIDE].sources = (uint64_t)c->integer;
+		r->sources_estimated = true;
+	}
+	freeReplyObject(c);
+	return 0;
+}
+
 int report_from_redis(struct store *s, const struct report_query *q, struct report *r,
 		      struct report_strings **ret_strings)
 {
@@ -528,7 +568,8 @@ int report_from_redis(struct store *s, const struct report_query *q, struct repo
 		       q->now_us - q->since_us <= minute_keep_s * 1000000ULL;
 	if (r->by_minute)
 		w.since_us = q->since_us / 60000000ULL * 60000000ULL;
-	if (read_totals(s, &w, r, r->by_minute ? 60 : 3600) < 0 || read_sources(s, &w, r, st) < 0)
+	if (read_totals(s, &w, r, r->by_minute ? 60 : 3600) < 0 || read_sources(s, &w, r, st) < 0 ||
+	    (r->sources_folded && read_distinct(s, r, r->by_minute ? 60 : 3600) < 0))
 		return -1;
 	if (r->by_minute) {
 		r->totals_whole_hours = false;

@@ -135,6 +135,13 @@ static void print_capture(FILE *f, const struct report *r)
 			" outside source(s) seen once and blocked gave way to newer ones "
 			"in the full source table (--max-sources)\n",
 			r->sources_evicted);
+	if (r->sources_folded)
+		fprintf(f,
+			"  %" PRIu64
+			" blocked outside source(s) seen once were folded by the Redis "
+			"store under a flood: counted in the totals and the distinct estimate, "
+			"without a record of their own\n",
+			r->sources_folded);
 	if (r->input_errors)
 		fprintf(f,
 			"  %u input file(s) could not be read to the end (see the errors above)\n",

@@ -19,6 +19,7 @@ void store_batch_free(struct store_batch *b)
 	free(b->src);
 	free(b->hours);
 	free(b->minutes);
+	free(b->folded);
 	free(b->strs);
 	free(b);
 }
@@ -74,6 +75,17 @@ struct batch_source *store_batch_add_source(struct store_batch *b, const struct 
 	s->label = l;
 	s->helo = h;
 	return s;
+}
+
+int store_batch_add_folded(struct store_batch *b, const struct lw_addr *addr, uint64_t last_us)
+{
+	if (grow(&b->folded, &b->cap_folded, (uint64_t)b->n_folded + 1, sizeof(*b->folded), 1024) <
+	    0)
+		return -1;
+	b->folded[b->n_folded].addr = *addr;
+	b->folded[b->n_folded].day = (uint32_t)(last_us / 86400000000ULL);
+	b->n_folded++;
+	return 0;
 }
 
 static struct hour_counts *period(struct hour_counts **v, uint32_t *n, uint32_t *cap, uint32_t key)
@@ -167,6 +179,18 @@ static int merge_source(struct store_batch *into, struct batch_source *d,
 	return failed ? -1 : 0;
 }
 
+static int merge_folded(struct store_batch *into, const struct store_batch *from)
+{
+	if (grow(&into->folded, &into->cap_folded, (uint64_t)into->n_folded + from->n_folded,
+		 sizeof(*into->folded), 1024) < 0)
+		return -1;
+	if (from->n_folded)
+		memcpy(into->folded + into->n_folded, from->folded,
+		       (size_t)from->n_folded * sizeof(*from->folded));
+	into->n_folded += from->n_folded;
+	return 0;
+}
+
 static int merge_periods(struct store_batch *into, const struct hour_counts *v, uint32_t n,
 			 struct hour_counts *(*get)(struct store_batch *, uint32_t))
 {
@@ -182,6 +206,7 @@ static int merge_periods(struct store_batch *into, const struct hour_counts *v, 
 			counts_add(&h->c[c], &v[i].c[c]);
 			h->evicted_open[c] += v[i].evicted_open[c];
 		}
+		h->sources_folded += v[i].sources_folded;
 	}
 	return rc;
 }
@@ -231,7 +256,8 @@ int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 	}
 	free(buckets);
 	if (merge_periods(into, from->hours, from->n_hours, store_batch_hour) < 0 ||
-	    merge_periods(into, from->minutes, from->n_minutes, store_batch_minute) < 0)
+	    merge_periods(into, from->minutes, from->n_minutes, store_batch_minute) < 0 ||
+	    merge_folded(into, from) < 0)
 		rc = -1;
 	into->health = from->health;
 	into->lost += from->lost;

@@ -28,10 +28,18 @@ struct batch_source {
 	uint32_t next;	 /* merge hash chain (index + 1, 0 = end) */
 };
 
+/* A source folded under a flood: only its address (for the day's
+ * HyperLogLog) and the day of its attempt. */
+struct batch_folded {
+	struct lw_addr addr;
+	uint32_t day; /* days since the epoch */
+};
+
 /* Capture health, absolute values at the time the batch was taken. */
 struct store_health {
 	uint64_t started_us;
 	uint64_t packets, kernel_drops, evictions, sources_dropped;
+	uint64_t sources_folded; /* the aggregate's, absolute */
 	char rules_digest[72];
 };
 
@@ -42,6 +50,8 @@ struct store_batch {
 	uint32_t n_hours, cap_hours;
 	struct hour_counts *minutes; /* the same per minute (.hour: the minute) */
 	uint32_t n_minutes, cap_minutes;
+	struct batch_folded *folded; /* folded sources (their counts are in hours) */
+	uint32_t n_folded, cap_folded;
 	char *strs; /* NUL-terminated strings referenced by offset */
 	uint32_t n_strs, cap_strs;
 	struct store_health health;
@@ -54,6 +64,8 @@ void store_batch_free(struct store_batch *b);
 /* Appends a source (copying its strings); NULL when out of memory. */
 struct batch_source *store_batch_add_source(struct store_batch *b, const struct lw_addr *addr,
 					    const char *label, const char *helo);
+/* Adds a folded source; -1 when out of memory. */
+int store_batch_add_folded(struct store_batch *b, const struct lw_addr *addr, uint64_t last_us);
 /* The counters of the hour starting at `hour` (hours since the epoch),
  * created zeroed on first use; NULL when out of memory. */
 struct hour_counts *store_batch_hour(struct store_batch *b, uint32_t hour);

@@ -324,11 +324,57 @@ static void encode_days(struct enc *e, const struct store_batch *b)
 	}
 }
 
+/* Folded sources still count in the day's distinct sources: one PFADD per
+ * day and chunk (a batch rarely spans more than one day). */
+static void encode_folded(struct enc *e, const struct store_batch *b)
+{
+	char dname[16], ip[LW_ADDR_STRLEN];
+
+	for (uint32_t i = 0; i < b->n_folded; i++) {
+		uint32_t day = b->folded[i].day, total = 0, j;
+		for (j = 0; j < i && b->folded[j].day != day; j++)
+			;
+		if (j < i)
+			continue; /* this day was written */
+		for (j = i; j < b->n_folded; j++)
+			total += b->folded[j].day == day;
+		day_name((uint64_t)day * 86400000000ULL, dname, sizeof(dname));
+		j = i;
+		while (total > 0) {
+			uint32_t chunk = total, k = 0;
+			if (chunk > STORE_VARIADIC_CHUNK)
+				chunk = STORE_VARIADIC_CHUNK;
+			cmd_begin(e, 2 + chunk, -1);
+			arg(e, "PFADD");
+			arg_key(e, "sources:", dname);
+			while (k < chunk) {
+				if (b->folded[j].day == day) {
+					arg(e, addr_format(&b->folded[j].addr, ip, sizeof(ip)));
+					k++;
+				}
+				j++;
+			}
+			total -= chunk;
+		}
+		cmd_begin(e, 3, -1);
+		arg(e, "EXPIRE");
+		arg_key(e, "sources:", dname);
+		arg_u64(e, e->s->cfg.retention_s);
+	}
+}
+
 static void encode_series_key(struct enc *e, const struct hour_counts *h, const char *key,
 			      uint32_t ttl_s)
 {
 	char field[48];
 
+	if (h->sources_folded) {
+		cmd_begin(e, 4, -1);
+		arg(e, "HINCRBY");
+		arg_key(e, key, NULL);
+		arg(e, "outside:sources_folded");
+		arg_u64(e, h->sources_folded);
+	}
 	for (int c = 0; c < CLASS_COUNT; c++) {
 		const char *cls = class_name((enum src_class)c);
 		const struct counts *k = &h->c[c];
@@ -418,7 +464,7 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	static const char *const indexes[] = {"seen",	  "hours",   "minutes",
 					      "attempts", "reached", "sensors"};
 
-	cmd_begin(e, 2 + 2 * 12, -1);
+	cmd_begin(e, 2 + 2 * 13, -1);
 	arg(e, "HSET");
 	arg_key(e, "sensor:", s->sensor);
 	arg(e, "started");
@@ -433,6 +479,8 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	arg_u64(e, hl->evictions);
 	arg(e, "sources_dropped");
 	arg_u64(e, hl->sources_dropped);
+	arg(e, "sources_folded");
+	arg_u64(e, hl->sources_folded);
 	arg(e, "rules_digest");
 	arg(e, hl->rules_digest);
 	arg(e, "version");
@@ -473,6 +521,7 @@ int store_encode_batch(struct store *s, const struct store_batch *b, uint64_t lo
 		encode_source(&e, b, i);
 	encode_seen(&e, b);
 	encode_days(&e, b);
+	encode_folded(&e, b);
 	encode_hours(&e, b);
 	encode_minutes(&e, b);
 	encode_sensor(&e, &b->health, lost, tag);

@@ -15,18 +15,22 @@
  *   P reached               zset  outside source -> last time reached
  *   P attempts              zset  outside source -> attempts
  *   P sources:<yyyymmdd>    HLL   distinct outside sources that day
- *   P series:<yyyymmddHH>   hash  <class>:attempts|<outcome>|replied|evicted_open
+ *   P series:<yyyymmddHH>   hash  <class>:attempts|<outcome>|replied|evicted_open,
+ *                                 outside:sources_folded
  *   P series:<yyyymmddHH>:<sensor>  the same, for one sensor
  *   P series:<yyyymmddHHMM>[:<sensor>]  the same per minute, kept for
  *                                 the minute retention (short windows)
  *   P sensor:<name>         hash  started last_flush packets kernel_drops
- *                                 evictions sources_dropped rules_digest
+ *                                 evictions sources_dropped sources_folded rules_digest
  *                                 version lost batch minute_retention
  * and three indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen
  *   P hours                 zset  yyyymmddHH -> start of the hour (s)
  *   P minutes               zset  yyyymmddHHMM -> start of the minute (s)
  *   P sensors               set   sensor names
+ * Under a flood, blocked one-attempt outside sources are folded (see
+ * aggregate_take_batch): counted in the series and the day's HyperLogLog,
+ * without a src: hash.
  * Keys expire after the retention; the indexes, refreshed by every flush,
  * are trimmed instead: after each batch lands, one script drops what is
  * older than the retention before the batch's newest sighting from seen,

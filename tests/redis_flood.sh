@@ -1,0 +1,70 @@
+#!/bin/sh
+# Integration (issue 16): a flood of 200,000 spoofed sources (tools/lwgen)
+# after two outside sources that reached the server, replayed into a real
+# Redis with a source table of 16,384: the store folds the blocked
+# one-attempt sources beyond the table (their attempts in the series,
+# their addresses in the day's HyperLogLog, the fold counted per sensor and
+# hour) and keeps a hash for every reached source and heavy hitter. Then:
+# lost 0; Redis holds a bounded number of source hashes; the report from
+# Redis gives the distinct sources within 2 % (flagged as an estimate),
+# every reached source and the heavy hitters exact, and says what was
+# folded (capture.sources_folded).
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/redis_lib.sh"
+need python3
+need_redis
+redis_start_unix f
+URL="unix:$TMP/f.sock"
+RCLI="redis-cli -s $TMP/f.sock"
+RULES="$top_srcdir/rules/sample.rules"
+
+"$LWGEN" -o "$TMP/flood.pcap" --flood-sources 200000 --heavy 5 --truth "$TMP/truth" ||
+	not_ok "lwgen flood"
+"$LWGEN" -o "$TMP/breach.pcap" --script - <<'S' || not_ok "lwgen breach"
+0 203.0.113.66 192.0.2.25 smtp spam.example
+1 203.0.113.67 192.0.2.25 accepted
+S
+truth() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/truth"; }
+
+run_lw "$TMP/replay.json" "$TMP/replay.err" replay -r "$RULES" --json --top 10 --redis "$URL" \
+	--sensor-name fl --max-sources 16384 "$TMP/breach.pcap" "$TMP/flood.pcap"
+check "replay: NOT EFFECTIVE (exit 2), nothing on stderr" sh -c "[ $rc -eq 2 ] && [ ! -s '$TMP/replay.err' ]"
+check "lost 0" sh -c "[ \"\$($RCLI hget lockwatch:sensor:fl lost)\" = 0 ]"
+folded=$($RCLI hget lockwatch:sensor:fl sources_folded)
+check "the sensor counts the fold ($folded)" [ "${folded:-0}" -gt 150000 ]
+check "the fold counted per hour, for the sensor too" sh -c \
+	"[ \"\$($RCLI hget lockwatch:series:2026110209 outside:sources_folded)\" = $folded ] && \
+	[ \"\$($RCLI hget lockwatch:series:2026110209:fl outside:sources_folded)\" = $folded ]"
+hashes=$($RCLI --scan --pattern 'lockwatch:src:*' | wc -l)
+check "Redis holds a bounded number of source hashes ($hashes)" [ "$hashes" -le 16384 ]
+check "the series count every outside attempt" sh -c \
+	"[ \"\$($RCLI hget lockwatch:series:2026110209 outside:attempts)\" = $(($(truth outside_attempts) + 2)) ]"
+check "src: hashes stay readable with redis-cli" sh -c \
+	"[ \"\$($RCLI hmget lockwatch:src:203.0.113.66 attempts smtp class | tr '\n' ' ')\" = '1 1 outside ' ]"
+
+run_lw "$TMP/report.json" "$TMP/report.err" report --redis "$URL" --json --top 10
+check "report: NOT EFFECTIVE (exit 2)" [ "$rc" -eq 2 ]
+check "report: distinct outside sources within 2 %, flagged as an estimate" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); want = int(sys.argv[2]) + 2
+o = d["totals"]["outside"]
+print("# %d vs %d" % (o["sources"], want))
+sys.exit(0 if o["sources_estimated"] and abs(o["sources"] - want) <= want * 0.02 else 1)' \
+	"$TMP/report.json" "$(truth outside_sources)"
+check "report: every reached source, exact" json_is "$TMP/report.json" \
+	'[(s["addr"], s["attempts"], s["smtp"], s["accepted"]) for s in d["sources"] if s["reached"]]' \
+	'[["203.0.113.66", 1, 1, 0], ["203.0.113.67", 1, 0, 1]]'
+heavy=$(awk '$1 == "top" { printf "%s[\"%s\", %s]", sep, $2, $3; sep = ", " }' "$TMP/truth")
+check "report: the heavy hitters exact" json_is "$TMP/report.json" \
+	'[[s["addr"], s["attempts"]] for s in d["sources"] if not s["reached"]][:5]' "[$heavy]"
+check "report: the fold said (capture.sources_folded)" json_is "$TMP/report.json" \
+	'd["capture"]["sources_folded"]' "$folded"
+check "report: the totals are the replay's" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+keys = ("attempts", "unanswered", "smtp", "accepted", "replied")
+sys.exit(0 if all(a["totals"]["outside"][k] == b["totals"]["outside"][k] for k in keys) else 1)' \
+	"$TMP/replay.json" "$TMP/report.json"
+run_lw "$TMP/report.txt" "$TMP/err" report --redis "$URL"
+check "report text: the fold said" grep -q "^  $folded blocked outside source(s) seen once were folded" \
+	"$TMP/report.txt"
