@@ -123,6 +123,28 @@ static void counts_add(struct counts *into, const struct counts *from)
 	into->sources += from->sources;
 }
 
+uint32_t store_batch_fold(struct store_batch *b, uint32_t max_sources)
+{
+	uint32_t kept = 0, folded = 0;
+
+	for (uint32_t i = 0; i < b->n_src; i++) {
+		const struct batch_source *s = &b->src[i];
+		bool foldable = b->n_src - folded > max_sources && s->cls == CLASS_OUTSIDE &&
+				s->c.attempts == 1 && !s->reached_us && s->label == BATCH_NOSTR &&
+				s->helo == BATCH_NOSTR;
+		struct hour_counts *h =
+		    foldable ? store_batch_hour(b, (uint32_t)(s->first_us / 3600000000ULL)) : NULL;
+		if (h && store_batch_add_folded(b, &s->addr, s->last_us) == 0) {
+			h->sources_folded++;
+			folded++;
+			continue;
+		}
+		b->src[kept++] = *s;
+	}
+	b->n_src = kept;
+	return folded;
+}
+
 uint64_t store_batch_attempts(const struct store_batch *b)
 {
 	uint64_t n = 0;

@@ -88,6 +88,12 @@ int store_batch_merge(struct store_batch *into, const struct store_batch *from,
  * added to b->lost. */
 void store_batch_trim(struct store_batch *b, uint32_t max_sources);
 
+/* Folds blocked one-attempt outside sources (no label, HELO or reach: the
+ * report needs nothing of them but the count) into the folded list, each
+ * counted in the hour of its attempt, until at most max_sources are left
+ * or none is foldable; returns how many were folded. */
+uint32_t store_batch_fold(struct store_batch *b, uint32_t max_sources);
+
 /* Attempts counted in the batch's sources. */
 uint64_t store_batch_attempts(const struct store_batch *b);
 

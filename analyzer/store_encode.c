@@ -480,7 +480,7 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	arg(e, "sources_dropped");
 	arg_u64(e, hl->sources_dropped);
 	arg(e, "sources_folded");
-	arg_u64(e, hl->sources_folded);
+	arg_u64(e, hl->sources_folded + s->sources_folded);
 	arg(e, "rules_digest");
 	arg(e, hl->rules_digest);
 	arg(e, "version");

@@ -420,11 +420,31 @@ bool store_tag_landed(const struct redisReply *r, const char *tag)
 	       memcmp(r->str, tag, r->len) == 0;
 }
 
-/* The sources a held batch may keep: an offline run never drops any (it
- * waits for Redis instead, store_flush_wait). */
-static uint32_t held_max(const struct store *s)
+/* Keeps a held batch within the bounds, in sources (max_pending) and in
+ * bytes (STORE_MAX_PENDING_BYTES): blocked one-attempt outside sources are
+ * folded first (their attempts are in the series already), and only what
+ * still does not fit is dropped and counted as lost. Past half the bytes,
+ * the addresses of folded sources are dropped too: the distinct estimate
+ * then undercounts, the counts do not. An offline run never drops anything
+ * (it waits for Redis instead, store_flush_wait). */
+static void bound_held(struct store *s, struct store_batch *p)
 {
-	return s->cfg.offline_wait_ms ? UINT32_MAX : s->cfg.max_pending;
+	size_t folded_max = STORE_MAX_PENDING_BYTES / 2 / sizeof(struct batch_folded);
+	uint32_t max = s->cfg.max_pending;
+
+	if (!p || s->cfg.offline_wait_ms)
+		return;
+	if (p->n_folded > folded_max)
+		p->n_folded = (uint32_t)folded_max;
+	size_t by_bytes = (STORE_MAX_PENDING_BYTES - p->n_folded * sizeof(struct batch_folded)) /
+			  sizeof(struct batch_source);
+	if (by_bytes < max)
+		max = (uint32_t)by_bytes;
+	if (p->n_src > max) {
+		s->sources_folded += store_batch_fold(p, max);
+		s->lost_dirty = true; /* the sensor's sources_folded changed */
+	}
+	store_batch_trim(p, max);
 }
 
 /* After a reconnect: did the batch whose EXEC outcome is unknown land? */
@@ -444,7 +464,8 @@ static int resolve_unknown(struct store *s)
 		store_batch_free(s->unknown);
 	} else if (s->pending) {
 		/* not applied: the older batch absorbs the newer */
-		store_batch_merge(s->unknown, s->pending, held_max(s));
+		store_batch_merge(s->unknown, s->pending, UINT32_MAX);
+		bound_held(s, s->unknown);
 		store_batch_free(s->pending);
 		s->pending = s->unknown;
 	} else {
@@ -458,8 +479,7 @@ static int resolve_unknown(struct store *s)
 /* What could not be sent is held within the bound; returns -1. */
 static int hold(struct store *s)
 {
-	if (s->pending)
-		store_batch_trim(s->pending, held_max(s));
+	bound_held(s, s->pending);
 	return -1;
 }
 
@@ -472,7 +492,7 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		if (!s->pending) {
 			s->pending = b;
 		} else {
-			if (store_batch_merge(s->pending, b, held_max(s)) < 0)
+			if (store_batch_merge(s->pending, b, UINT32_MAX) < 0)
 				store_set_err(s, STORE_ERR_NOMEM,
 					      "redis: out of memory holding a batch");
 			store_batch_free(b);
@@ -528,7 +548,7 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		snprintf(s->unknown_tag, sizeof(s->unknown_tag), "%s", tag);
 	} else {
 		/* not applied: held, within the bound */
-		store_batch_trim(p, held_max(s));
+		bound_held(s, p);
 		if (s->err == STORE_ERR_REPLY) /* refused whole (OOM): do not hammer */
 			delay(s);
 	}

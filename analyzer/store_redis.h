@@ -50,6 +50,7 @@
 #define STORE_PREFIX_DEFAULT	  "lockwatch:"
 #define STORE_RETENTION_S_DEFAULT (30u * 86400u) /* --redis-retention: 30 days */
 #define STORE_MINUTES_S_DEFAULT	  (48u * 3600u)	 /* --redis-minute-retention: 48 h */
+#define STORE_MAX_PENDING_BYTES	  (16u << 20)	 /* held while Redis is away, within 64 MiB */
 #define STORE_MAX_PENDING_DEFAULT 1048576u	 /* --redis-max-pending sources held */
 #define STORE_CONNECT_TIMEOUT_MS  2000u		 /* a dead host must not hold a flush long */
 #define STORE_COMMAND_TIMEOUT_MS  5000u		 /* a stalled server (DEBUG SLEEP) likewise */
@@ -101,6 +102,9 @@ struct store {
 	/* statistics */
 	uint64_t batches, commands_last, sources_written;
 	uint64_t lost; /* attempts whose per-source counts were dropped */
+	/* blocked one-attempt sources folded to keep a held batch within its
+	 * bounds (their attempts stay in the series) */
+	uint64_t sources_folded;
 	/* Set once when the server refuses to trim the indexes (a user without
 	 * @scripting): the counts are stored, the indexes grow. The caller
 	 * says it once and clears notice_new. */
