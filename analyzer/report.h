@@ -62,6 +62,9 @@ struct report {
 	/* blocked one-attempt outside sources the store kept no record of
 	 * under a flood (counted in the totals and the distinct estimate) */
 	uint64_t sources_folded;
+	/* Too many sources in the window to read each (Redis): only those
+	 * printed were read; the distinct counts come from the indexes. */
+	bool sources_partial;
 	uint64_t evicted_open_outside; /* outside attempts evicted before any reply */
 	/* The window starts inside an hour whose totals (hourly series) also
 	 * hold what came before it: reaches are then judged by each source's

@@ -15,6 +15,10 @@
 #include <time.h>
 
 #define REPORT_REDIS_ROUND 1000 /* HGETALLs per pipelined round trip */
+/* Sources of a window read one by one; past it, only what is printed */
+#define REPORT_REDIS_FULL_MAX 10000
+/* rounds down the attempts index looking for the window's top sources */
+#define REPORT_REDIS_TOP_ROUNDS 16
 
 struct report_strings {
 	char **v;
@@ -456,36 +460,25 @@ static int add_source(struct report *r, struct report_strings *st, const struct 
 	return 0;
 }
 
-static int read_sources(struct store *s, const struct report_query *q, struct report *r,
-			struct report_strings *st)
+/* HGETALL of each named source (pipelined in rounds), added to r. */
+static int fetch_sources(struct store *s, const struct report_query *q, struct report *r,
+			 struct report_strings *st, const char *const *ips, const uint64_t *scores,
+			 size_t n, size_t *cap)
 {
-	char key[256], min[32];
-	const char *argv[5] = {"ZRANGEBYSCORE", store_key(s, "seen", key, sizeof(key)), min, "+inf",
-			       "WITHSCORES"};
-	size_t cap = 0;
 	int rc = 0;
 
-	snprintf(min, sizeof(min), "%" PRIu64, q->since_us);
-	redisReply *seen = run_list(s, key, 5, argv);
-	if (!seen)
-		return -1;
-	size_t n = seen->elements / 2;
 	for (size_t base = 0; base < n && rc == 0; base += REPORT_REDIS_ROUND) {
 		size_t end = base + REPORT_REDIS_ROUND < n ? base + REPORT_REDIS_ROUND : n;
 		for (size_t i = base; i < end; i++) {
 			char skey[256];
-			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix,
-				 seen->element[2 * i]->str);
+			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix, ips[i]);
 			const char *hv[2] = {"HGETALL", skey};
-			if (redisAppendCommandArgv(s->c, 2, hv, NULL) != REDIS_OK) {
-				freeReplyObject(seen);
+			if (redisAppendCommandArgv(s->c, 2, hv, NULL) != REDIS_OK)
 				return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
-			}
 		}
 		for (size_t i = base; i < end; i++) {
 			char skey[256];
-			const char *ip = seen->element[2 * i]->str;
-			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix, ip);
+			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix, ips[i]);
 			if (!s->c)
 				break;
 			redisReply *h = get_reply(s, skey);
@@ -493,14 +486,200 @@ static int read_sources(struct store *s, const struct report_query *q, struct re
 				rc = -1;
 				continue; /* read the rest of the round, report an error */
 			}
-			if (rc == 0 && add_source(r, st, q, h, ip,
-						  to_u64(seen->element[2 * i + 1]->str), &cap) < 0)
+			if (rc == 0 && add_source(r, st, q, h, ips[i], scores[i], cap) < 0)
 				rc = store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 			freeReplyObject(h);
 		}
 	}
+	return rc;
+}
+
+/* The names and scores of a WITHSCORES listing, appended to a pick list. */
+struct picks {
+	const char **ips;
+	uint64_t *scores;
+	size_t n, cap;
+};
+
+static int pick(struct picks *p, const char *ip, uint64_t score)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+		const char **ips = realloc(p->ips, cap * sizeof(*ips));
+		if (ips)
+			p->ips = ips;
+		uint64_t *sc = realloc(p->scores, cap * sizeof(*sc));
+		if (sc)
+			p->scores = sc;
+		if (!ips || !sc)
+			return -1;
+		p->cap = cap;
+	}
+	p->ips[p->n] = ip;
+	p->scores[p->n++] = score;
+	return 0;
+}
+
+static void picks_release(struct picks *p)
+{
+	free(p->ips);
+	free(p->scores);
+}
+
+/* Every source of the window: exact, for windows of up to
+ * REPORT_REDIS_FULL_MAX sources (and for --top 0). */
+static int read_all_sources(struct store *s, const struct report_query *q, struct report *r,
+			    struct report_strings *st)
+{
+	char key[256], min[32];
+	const char *argv[5] = {"ZRANGEBYSCORE", store_key(s, "seen", key, sizeof(key)), min, "+inf",
+			       "WITHSCORES"};
+	struct picks p = {0};
+	size_t cap = 0;
+	int rc = 0;
+
+	snprintf(min, sizeof(min), "%" PRIu64, q->since_us);
+	redisReply *seen = run_list(s, key, 5, argv);
+	if (!seen)
+		return -1;
+	for (size_t i = 0; rc == 0 && i + 1 < seen->elements; i += 2)
+		if (pick(&p, seen->element[i]->str, to_u64(seen->element[i + 1]->str)) < 0)
+			rc = store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
+	if (rc == 0)
+		rc = fetch_sources(s, q, r, st, p.ips, p.scores, p.n, &cap);
+	picks_release(&p);
 	freeReplyObject(seen);
 	r->sources_total = r->n_sources;
+	return rc;
+}
+
+static uint64_t count_in(struct store *s, const char *part, uint64_t since_us, int *rc)
+{
+	char key[256], min[32];
+	const char *argv[4] = {"ZCOUNT", store_key(s, part, key, sizeof(key)), min, "+inf"};
+
+	snprintf(min, sizeof(min), "%" PRIu64, since_us);
+	redisReply *c = run(s, key, 4, argv);
+	if (!c) {
+		*rc = -1;
+		return 0;
+	}
+	uint64_t n = c->type == REDIS_REPLY_INTEGER && c->integer > 0 ? (uint64_t)c->integer : 0;
+	freeReplyObject(c);
+	return n;
+}
+
+/* A window of many sources (a busy week, a flood): only what the report
+ * prints is read. Every outside source that reached the server (the
+ * evidence), every exception (few), and the top sources by attempts whose
+ * last sighting is in the window, found down the `attempts` index in
+ * rounds; gateways are counted by their index, distinct outside sources
+ * by the days' HyperLogLogs (an estimate, said as such). */
+static int read_top_sources(struct store *s, const struct report_query *q, struct report *r,
+			    struct report_strings *st, uint64_t n_seen)
+{
+	char key[256], min[32], from[24], to[24];
+	const char *reached_argv[5] = {"ZRANGEBYSCORE", store_key(s, "reached", key, sizeof(key)),
+				       min, "+inf", "WITHSCORES"};
+	redisReply *lists[2 + REPORT_REDIS_TOP_ROUNDS] = {NULL};
+	unsigned n_lists = 0;
+	struct picks p = {0};
+	size_t cap = 0, n_reached;
+	int rc = 0;
+
+	snprintf(min, sizeof(min), "%" PRIu64, q->since_us);
+	if (!(lists[n_lists++] = run_list(s, key, 5, reached_argv)))
+		goto out_err;
+	for (size_t i = 0; i + 1 < lists[0]->elements; i += 2)
+		if (pick(&p, lists[0]->element[i]->str, to_u64(lists[0]->element[i + 1]->str)) < 0)
+			goto out_nomem;
+	n_reached = p.n;
+	char ekey[256];
+	const char *exc_argv[5] = {"ZRANGEBYSCORE",
+				   store_key(s, "seen:exception", ekey, sizeof(ekey)), min, "+inf",
+				   "WITHSCORES"};
+	if (!(lists[n_lists++] = run_list(s, ekey, 5, exc_argv)))
+		goto out_err;
+	for (size_t i = 0; i + 1 < lists[1]->elements; i += 2)
+		if (pick(&p, lists[1]->element[i]->str, to_u64(lists[1]->element[i + 1]->str)) < 0)
+			goto out_nomem;
+	/* the worst blocked ones: by attempts, in the window, not yet picked */
+	size_t want = r->top, got = 0, chunk = want * 4 > 256 ? want * 4 : 256;
+	char akey[256], skey[256];
+	store_key(s, "attempts", akey, sizeof(akey));
+	store_key(s, "seen", skey, sizeof(skey));
+	for (unsigned k = 0; got < want && k < REPORT_REDIS_TOP_ROUNDS; k++) {
+		snprintf(from, sizeof(from), "%zu", k * chunk);
+		snprintf(to, sizeof(to), "%zu", (k + 1) * chunk - 1);
+		const char *zr[4] = {"ZREVRANGE", akey, from, to};
+		redisReply *m = run_list(s, akey, 4, zr);
+		if (!m)
+			goto out_err;
+		lists[n_lists++] = m;
+		if (m->elements == 0)
+			break;
+		/* their last sightings, in one command */
+		const char **zm = malloc((m->elements + 2) * sizeof(*zm));
+		if (!zm)
+			goto out_nomem;
+		zm[0] = "ZMSCORE";
+		zm[1] = skey;
+		for (size_t i = 0; i < m->elements; i++)
+			zm[2 + i] = m->element[i]->str;
+		redisReply *sc = run(s, skey, (int)(m->elements + 2), zm);
+		free(zm);
+		if (!sc)
+			goto out_err;
+		for (size_t i = 0; got < want && sc->type == REDIS_REPLY_ARRAY &&
+				   i < sc->elements && i < m->elements;
+		     i++) {
+			uint64_t seen_us = sc->element[i]->type == REDIS_REPLY_STRING
+					       ? to_u64(sc->element[i]->str)
+					       : 0;
+			bool dup = false;
+			for (size_t j = 0; j < n_reached && !dup; j++)
+				dup = strcmp(p.ips[j], m->element[i]->str) == 0;
+			if (seen_us < q->since_us || seen_us == 0 || dup)
+				continue;
+			if (pick(&p, m->element[i]->str, seen_us) < 0) {
+				freeReplyObject(sc);
+				goto out_nomem;
+			}
+			got++;
+		}
+		freeReplyObject(sc);
+		if (m->elements < chunk)
+			break;
+	}
+	rc = fetch_sources(s, q, r, st, p.ips, p.scores, p.n, &cap);
+	/* the counts the listing cannot give */
+	uint64_t allowed = count_in(s, "seen:allowed", q->since_us, &rc);
+	r->totals[CLASS_ALLOWED].sources = allowed;
+	r->sources_total = n_seen > allowed ? n_seen - allowed : 0;
+	r->sources_partial = true;
+	goto out;
+out_nomem:
+	rc = store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
+	goto out;
+out_err:
+	rc = -1;
+out:
+	picks_release(&p);
+	for (unsigned i = 0; i < n_lists; i++)
+		freeReplyObject(lists[i]);
+	return rc;
+}
+
+static int read_sources(struct store *s, const struct report_query *q, struct report *r,
+			struct report_strings *st)
+{
+	int rc = 0;
+	uint64_t n_seen = r->top ? count_in(s, "seen", q->since_us, &rc) : 0;
+
+	if (rc < 0)
+		return -1;
+	rc = n_seen > REPORT_REDIS_FULL_MAX ? read_top_sources(s, q, r, st, n_seen)
+					    : read_all_sources(s, q, r, st);
 	if (q->since_us && r->from_us && r->from_us < q->since_us)
 		r->from_us = q->since_us;
 	r->totals_whole_hours = q->since_us % 3600000000ULL != 0;
@@ -569,7 +748,8 @@ int report_from_redis(struct store *s, const struct report_query *q, struct repo
 	if (r->by_minute)
 		w.since_us = q->since_us / 60000000ULL * 60000000ULL;
 	if (read_totals(s, &w, r, r->by_minute ? 60 : 3600) < 0 || read_sources(s, &w, r, st) < 0 ||
-	    (r->sources_folded && read_distinct(s, r, r->by_minute ? 60 : 3600) < 0))
+	    ((r->sources_folded || r->sources_partial) &&
+	     read_distinct(s, r, r->by_minute ? 60 : 3600) < 0))
 		return -1;
 	if (r->by_minute) {
 		r->totals_whole_hours = false;

@@ -271,6 +271,19 @@ static void encode_seen(struct enc *e, const struct store_batch *b)
 			arg(e, addr_format(&b->src[i].addr, ip, sizeof(ip)));
 		}
 	}
+	/* Gateways and exceptions are few: an index of their own lets a
+	 * report over a flood's data count and list them without reading
+	 * every source. */
+	for (uint32_t i = 0; i < b->n_src; i++) {
+		if (b->src[i].cls == CLASS_OUTSIDE)
+			continue;
+		cmd_begin(e, 5, -1);
+		arg(e, "ZADD");
+		arg_key(e, "seen:", class_name((enum src_class)b->src[i].cls));
+		arg(e, "GT");
+		arg_u64(e, b->src[i].last_us);
+		arg(e, addr_format(&b->src[i].addr, ip, sizeof(ip)));
+	}
 }
 
 /* Distinct outside sources per day: one PFADD per day and chunk. */
@@ -461,8 +474,9 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 			  const char *tag)
 {
 	struct store *s = e->s;
-	static const char *const indexes[] = {"seen",	  "hours",   "minutes",
-					      "attempts", "reached", "sensors"};
+	static const char *const indexes[] = {"seen",	 "seen:allowed", "seen:exception",
+					      "hours",	 "minutes",	 "attempts",
+					      "reached", "sensors"};
 
 	cmd_begin(e, 2 + 2 * 13, -1);
 	arg(e, "HSET");

@@ -23,8 +23,9 @@
  *   P sensor:<name>         hash  started last_flush packets kernel_drops
  *                                 evictions sources_dropped sources_folded rules_digest
  *                                 version lost batch minute_retention
- * and three indexes that spare the report a SCAN:
+ * and the indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen
+ *   P seen:<class>          zset  the same for allowed and exception sources
  *   P hours                 zset  yyyymmddHH -> start of the hour (s)
  *   P minutes               zset  yyyymmddHHMM -> start of the minute (s)
  *   P sensors               set   sensor names

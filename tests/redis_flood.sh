@@ -8,7 +8,8 @@
 # lost 0; Redis holds a bounded number of source hashes; the report from
 # Redis gives the distinct sources within 2 % (flagged as an estimate),
 # every reached source and the heavy hitters exact, and says what was
-# folded (capture.sources_folded).
+# folded (capture.sources_folded). A report over a window of more sources
+# than it reads one by one reads only what it prints (INFO commandstats).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/redis_lib.sh"
 need python3
@@ -68,3 +69,39 @@ sys.exit(0 if all(a["totals"]["outside"][k] == b["totals"]["outside"][k] for k i
 run_lw "$TMP/report.txt" "$TMP/err" report --redis "$URL"
 check "report text: the fold said" grep -q "^  $folded blocked outside source(s) seen once were folded" \
 	"$TMP/report.txt"
+
+# --- a window of more sources than the report reads one by one (no fold:
+# a table large enough for 20,000 one-shot sources): the report reads what
+# it prints, the top sources, every reached one, the series and the HLL
+"$LWGEN" -o "$TMP/f20k.pcap" --flood-sources 20000 --heavy 5 --truth "$TMP/truth20k" ||
+	not_ok "lwgen 20k"
+run_lw "$TMP/nf.json" "$TMP/nf.err" replay -r "$RULES" --json --top 10 --redis "$URL" \
+	--redis-prefix nf: --sensor-name fl --max-sources 65536 "$TMP/breach.pcap" "$TMP/f20k.pcap"
+check "no fold: every source has its hash" sh -c \
+	"[ \"\$($RCLI hget nf:sensor:fl sources_folded)\" = 0 ] && [ \$($RCLI zcard nf:seen) -gt 20000 ]"
+$RCLI config resetstat >/dev/null
+run_lw "$TMP/nfr.json" "$TMP/nfr.err" report --redis "$URL" --redis-prefix nf: --json --top 10
+calls() { $RCLI info commandstats | sed -n "s/^cmdstat_$1:calls=\([0-9]*\),.*/\1/p"; }
+hgetall=$(calls hgetall)
+check "report --top 10 over 20,000 sources reads a bounded number of hashes ($hgetall)" \
+	[ "${hgetall:-0}" -le 20 ]
+check "bounded read: reached and heavy hitters exact, 10 listed of all" json_is "$TMP/nfr.json" \
+	'[len(d["sources"]), d["sources_total"] > 20000] + [[s["addr"], s["attempts"]] for s in d["sources"]][:7]' \
+	"[10, true, [\"203.0.113.66\", 1], [\"203.0.113.67\", 1], $(awk '$1 == "top" { printf "%s[\"%s\", %s]", sep, $2, $3; sep = ", " }' "$TMP/truth20k")]"
+check "bounded read: distinct outside sources within 2 %, flagged" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); want = int(sys.argv[2]) + 2
+o = d["totals"]["outside"]
+print("# %d vs %d" % (o["sources"], want))
+sys.exit(0 if o["sources_estimated"] and abs(o["sources"] - want) <= want * 0.02 else 1)' \
+	"$TMP/nfr.json" "$(awk '$1 == "outside_sources" { print $2 }' "$TMP/truth20k")"
+check "bounded read: verdict and totals as the replay's" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+ok = a["verdict"] == b["verdict"] and all(a["totals"]["outside"][k] == b["totals"]["outside"][k]
+	for k in ("attempts", "unanswered", "smtp", "accepted"))
+ok = ok and a["totals"]["allowed"] == b["totals"]["allowed"]
+sys.exit(0 if ok else 1)' "$TMP/nf.json" "$TMP/nfr.json"
+run_lw "$TMP/nfa.json" "$TMP/err" report --redis "$URL" --redis-prefix nf: --json --top 0
+check "--top 0: every source kept is listed" json_is "$TMP/nfa.json" \
+	'[len(d["sources"]) == d["sources_total"], d["sources_total"] > 20000]' '[true, true]'
