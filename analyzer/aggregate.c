@@ -534,7 +534,10 @@ static void track(struct aggregate *ag, uint32_t idx, const struct attempt *a, e
 			ag->pending_lost++;
 			return;
 		}
-		if (ag->n_pending >= ag->max_src && ag->pending_full)
+		uint32_t full = ag->pending_full_at && ag->pending_full_at < ag->max_src
+				    ? ag->pending_full_at
+				    : ag->max_src;
+		if (ag->n_pending >= full && ag->pending_full)
 			ag->pending_full(ag, ag->pending_full_ctx); /* takes a batch */
 		if (ag->n_pending == ag->cap_pending) {
 			uint32_t cap = ag->cap_pending ? ag->cap_pending * 2 : 256;
@@ -587,16 +590,31 @@ static bool fold_candidate(const struct aggregate *ag, const struct source_pendi
 }
 
 /* Which candidates to fold: all once the table is full (the aggregate
- * itself lets them give way), else those past LW_STORE_FOLD_BATCH. */
+ * itself lets them give way), else those beyond a token bucket in packet
+ * time (LW_STORE_FOLD_BURST, refilled at LW_STORE_FOLD_RATE a second):
+ * normal traffic never folds, a flood's sources beyond the bucket do.
+ * Only the tokens change here; take_batch commits the marks. */
 static void mark_folds(struct aggregate *ag)
 {
-	uint32_t keep = ag->n_src >= ag->max_src ? 0 : LW_STORE_FOLD_BATCH;
+	bool full = ag->n_src >= ag->max_src;
 
+	if (ag->fold_at_us == 0 || ag->to_us < ag->fold_at_us) {
+		ag->fold_tokens = LW_STORE_FOLD_BURST;
+	} else {
+		uint64_t add = (ag->to_us - ag->fold_at_us) / 1000000u * LW_STORE_FOLD_RATE;
+		ag->fold_tokens = ag->fold_tokens + add > LW_STORE_FOLD_BURST
+				      ? LW_STORE_FOLD_BURST
+				      : ag->fold_tokens + add;
+	}
+	/* whole seconds only, the rest carried to the next batch */
+	ag->fold_at_us = ag->fold_at_us && ag->to_us >= ag->fold_at_us
+			     ? ag->fold_at_us + (ag->to_us - ag->fold_at_us) / 1000000u * 1000000u
+			     : ag->to_us;
 	for (uint32_t i = 0; i < ag->n_pending; i++) {
 		struct source_pending *pe = &ag->pending[i];
 		pe->fold = fold_candidate(ag, pe);
-		if (pe->fold && keep) {
-			keep--;
+		if (pe->fold && !full && ag->fold_tokens) {
+			ag->fold_tokens--;
 			pe->fold = false;
 		}
 	}

@@ -121,6 +121,8 @@ struct aggregate {
 	 * waiting for Redis (back-pressure). NULL: the change is lost. */
 	void (*pending_full)(struct aggregate *ag, void *ctx);
 	void *pending_full_ctx;
+	uint32_t pending_full_at;	  /* sources changed that call it; 0: the table's size */
+	uint64_t fold_tokens, fold_at_us; /* one-attempt sources written before folding */
 };
 
 struct aggregate *aggregate_new(uint32_t max_sources);
@@ -173,13 +175,12 @@ void aggregate_track_changes(struct aggregate *ag);
 struct store_batch;
 /* Moves the pending changes into a new self-contained batch (its health is
  * left for the caller to fill) and starts over. Under a flood (the source
- * table full, or more than LW_STORE_FOLD_BATCH new one-attempt blocked
- * outside sources) those sources are folded: the batch lists them for the
- * HyperLogLog only and counts them per hour; one that attempts again is
- * then sent with all its counts. Reached sources and exceptions are never
- * folded; cheap enough for the
- * capture thread: the work is proportional to the sources changed. Returns
- * NULL when out of memory, and the changes then stay pending. */
+ * table full, or new one-attempt blocked outside sources beyond
+ * LW_STORE_FOLD_BURST and LW_STORE_FOLD_RATE a second) those are folded: the batch lists them for
+ * the HyperLogLog only and counts them per hour; one that attempts again is then sent with all its
+ * counts. Reached sources and exceptions are never folded; cheap enough for the capture thread: the
+ * work is proportional to the sources changed. Returns NULL when out of memory, and the changes
+ * then stay pending. */
 struct store_batch *aggregate_take_batch(struct aggregate *ag);
 
 #endif

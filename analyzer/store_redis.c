@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,6 +333,29 @@ static int exec_reply(struct store *s, const struct store_batch *b, const struct
 	return rc;
 }
 
+/* Writes len bytes to the connection's socket (blocking, within the
+ * command timeout); on failure the connection is dropped. 0 or -1. */
+static int send_all(struct store *s, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = send(s->c->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			const char *why = n == 0 ? "connection lost"
+					  : errno == EAGAIN || errno == EWOULDBLOCK
+					      ? "timed out sending a batch"
+					      : strerror(errno);
+			store_set_err(s, STORE_ERR_IO, "redis %s: %s", s->where, why);
+			back_off(s);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Sends MULTI, the batch, EXEC. Returns 0 when EXEC ran (per-command
  * errors are then counted as lost and reported), -1 with err set
  * otherwise; *ret_unknown tells whether the batch may have landed. */
@@ -348,13 +372,17 @@ static int send_batch(struct store *s, const struct store_batch *b, uint64_t los
 		return store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory building a batch",
 				     s->where);
 	s->commands_last = s->n_cmds + 2;
-	if (redisAppendFormattedCommand(s->c, multi, sizeof(multi) - 1) != REDIS_OK ||
-	    redisAppendFormattedCommand(s->c, s->buf, s->len) != REDIS_OK ||
-	    (!before_exec && redisAppendFormattedCommand(s->c, exec, sizeof(exec) - 1) != REDIS_OK))
-		return store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory", s->where);
-	/* From here on the server may have the batch: any failure to read
-	 * EXEC's reply leaves its outcome unknown. */
+	/* Written straight to the socket: hiredis would first copy the whole
+	 * pipeline (many MiB under a flood) into a buffer of its own. Until
+	 * EXEC is sent whole the server applies nothing, and a connection
+	 * dropped here makes it discard the MULTI. */
+	if (send_all(s, multi, sizeof(multi) - 1) < 0 || send_all(s, s->buf, s->len) < 0)
+		return -1;
+	/* From here on the server may have the batch: any failure to send
+	 * EXEC or read its reply leaves its outcome unknown. */
 	*ret_unknown = true;
+	if (!before_exec && send_all(s, exec, sizeof(exec) - 1) < 0)
+		return -1;
 	uint32_t n_replies = s->n_cmds + (before_exec ? 1 : 2);
 	for (uint32_t i = 0; i < n_replies; i++) {
 		if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {

@@ -399,6 +399,7 @@ int cmd_replay(int argc, char **argv)
 		aggregate_track_changes(p->agg);
 		p->agg->pending_full = replay_pending_full;
 		p->agg->pending_full_ctx = &rs;
+		p->agg->pending_full_at = LW_STORE_BATCH_SOURCES;
 	}
 	memset(&rep, 0, sizeof(rep));
 	rep.top = o.top;

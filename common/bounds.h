@@ -35,10 +35,16 @@
 /* bits of the filter remembering evicted sources (1 MiB), so a source that
  * comes back is flagged as counted from its return */
 #define LW_SOURCES_EVICTED_BITS (1u << 23)
-/* new blocked one-attempt outside sources one store batch writes a Redis
- * hash for; past it (a flood) the rest are folded into the series and the
- * HyperLogLog, as they are once the source table is full */
-#define LW_STORE_FOLD_BATCH 65536
+/* new blocked one-attempt outside sources the store writes a Redis hash
+ * for: a burst, then a rate per second of packet time; past them (a
+ * flood) the rest are folded into the series and the HyperLogLog, as they
+ * are once the source table is full */
+#define LW_STORE_FOLD_BURST 16384
+#define LW_STORE_FOLD_RATE  1000
+/* sources changed after which an offline run (replay --redis, lockwatchd
+ * -r) sends a batch before its flush interval ends: a batch and its
+ * encoding stay within a few MiB under a flood */
+#define LW_STORE_BATCH_SOURCES 8192
 /* worst sources listed in the report, text and JSON; --top (0: all) */
 #define LW_REPORT_SOURCES_DEFAULT 20
 

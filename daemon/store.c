@@ -151,6 +151,7 @@ int daemon_store_start(struct daemon *d)
 	if (ds->offline) {
 		d->pipe->agg->pending_full = pending_full;
 		d->pipe->agg->pending_full_ctx = d;
+		d->pipe->agg->pending_full_at = LW_STORE_BATCH_SOURCES;
 	}
 	return 0;
 }
