@@ -123,7 +123,15 @@ struct aggregate {
 	void *pending_full_ctx;
 	uint32_t pending_full_at;	  /* sources changed that call it; 0: the table's size */
 	uint64_t fold_tokens, fold_at_us; /* one-attempt sources written before folding */
+	/* folded when a change found the pending table full (a live flood):
+	 * their addresses, for the batch's HyperLogLog */
+	struct batch_folded *folded;
+	uint32_t n_folded, cap_folded;
+	uint32_t fold_cursor;	/* where the next search for a pending one to fold starts */
+	bool fold_none_pending; /* that search found none since the last batch */
 };
+
+struct batch_folded;
 
 struct aggregate *aggregate_new(uint32_t max_sources);
 void aggregate_free(struct aggregate *ag);

@@ -25,6 +25,8 @@ void aggregate_track_changes(struct aggregate *ag)
 				ag->pending_of[ag->pending[i].rec] = 0;
 	ag->n_pending = 0;
 	ag->pending_lost = 0;
+	ag->n_folded = 0;
+	ag->fold_none_pending = false;
 	ag->track = true;
 }
 
@@ -75,6 +77,89 @@ void aggregate_track_hour(struct aggregate *ag, const struct attempt *a, enum sr
 		     (uint32_t)(a->first_us / 60000000ULL), a, cls, o);
 }
 
+/* A blocked outside source whose only attempt is in this batch: what a
+ * flood is made of, and what the store may fold. */
+static bool fold_candidate(const struct aggregate *ag, const struct source_pending *pe)
+{
+	uint64_t n = 0;
+
+	if (pe->cls != CLASS_OUTSIDE)
+		return false;
+	for (int o = 0; o < OUTCOME_COUNT; o++)
+		n += pe->d.outcome[o];
+	if (pe->rec == PENDING_EVICTED) /* gave way: blocked and seen once */
+		return n == 1;
+	const struct source_agg *s = &ag->src[pe->rec];
+	return n == 1 && source_attempts(s) == 1 && !outcome_reached((enum outcome)s->best) &&
+	       !(s->flags & (SRC_F_LOWER_BOUND | SRC_F_FOLDED));
+}
+
+/* The hour's counters among those pending, NULL when there is none. */
+static struct hour_counts *pending_hour(struct aggregate *ag, uint64_t first_us)
+{
+	uint32_t hour = (uint32_t)(first_us / 3600000000ULL);
+
+	for (uint32_t i = ag->n_hours; i > 0; i--)
+		if (ag->hours[i - 1].hour == hour)
+			return &ag->hours[i - 1];
+	return NULL;
+}
+
+/* Folds a source now, between batches: its attempt is in the hour's
+ * counts already; its address goes to the list for the HyperLogLog while
+ * the list has room (LW_STORE_FOLD_HELD). s: its record, NULL if evicted.
+ * False when its hour is not pending (out of memory earlier). */
+static bool fold_now(struct aggregate *ag, const struct lw_addr *addr, uint64_t first_us,
+		     uint64_t last_us, struct source_agg *s)
+{
+	struct hour_counts *h = pending_hour(ag, first_us);
+
+	if (!h)
+		return false;
+	if (ag->n_folded == ag->cap_folded && ag->cap_folded < LW_STORE_FOLD_HELD) {
+		uint32_t cap = ag->cap_folded ? ag->cap_folded * 2 : 1024;
+		struct batch_folded *n = realloc(ag->folded, (size_t)cap * sizeof(*n));
+		if (n) {
+			ag->folded = n;
+			ag->cap_folded = cap;
+		}
+	}
+	if (ag->n_folded < ag->cap_folded) {
+		ag->folded[ag->n_folded].addr = *addr;
+		ag->folded[ag->n_folded++].day = (uint32_t)(last_us / 86400000000ULL);
+	}
+	h->sources_folded++;
+	ag->sources_folded++;
+	if (s)
+		s->flags |= SRC_F_FOLDED;
+	return true;
+}
+
+/* Makes room in a full table of changes by folding one blocked
+ * one-attempt source's entry (the last entry takes its place). */
+static bool fold_one_pending(struct aggregate *ag)
+{
+	for (uint32_t k = 0; !ag->fold_none_pending && k < ag->n_pending; k++) {
+		uint32_t i = (ag->fold_cursor + k) % ag->n_pending;
+		struct source_pending *pe = &ag->pending[i];
+		if (!fold_candidate(ag, pe))
+			continue;
+		struct source_agg *s = pe->rec != PENDING_EVICTED ? &ag->src[pe->rec] : NULL;
+		if (!fold_now(ag, &pe->addr, s ? s->first_us : pe->first_us,
+			      s ? s->last_us : pe->last_us, s))
+			return false;
+		if (s)
+			ag->pending_of[pe->rec] = 0;
+		*pe = ag->pending[--ag->n_pending];
+		if (i < ag->n_pending && pe->rec != PENDING_EVICTED)
+			ag->pending_of[pe->rec] = i + 1;
+		ag->fold_cursor = i;
+		return true;
+	}
+	ag->fold_none_pending = true; /* until the next batch */
+	return false;
+}
+
 /* The pending entries are sized by the sources changed in one interval,
  * up to max_sources; past that (a flood with a long flush interval) the
  * per-source change is counted as lost, the totals and hours are not. */
@@ -94,6 +179,21 @@ void aggregate_track(struct aggregate *ag, uint32_t idx, const struct attempt *a
 				    : ag->max_src;
 		if (ag->n_pending >= full && ag->pending_full)
 			ag->pending_full(ag, ag->pending_full_ctx); /* takes a batch */
+		/* Full (a live flood, or Redis slow): fold before dropping. A
+		 * blocked source seen once is folded now; for any other, a
+		 * pending one of those makes room. */
+		if (ag->n_pending >= ag->max_src) {
+			struct source_agg *s = &ag->src[idx];
+			struct source_pending one = {.rec = idx, .cls = s->cls};
+			one.d = s->c;
+			if (fold_candidate(ag, &one) &&
+			    fold_now(ag, &s->addr, a->first_us, a->last_us, s))
+				return;
+			if (!fold_one_pending(ag)) {
+				ag->pending_lost++;
+				return;
+			}
+		}
 		if (ag->n_pending == ag->cap_pending) {
 			uint32_t cap = ag->cap_pending ? ag->cap_pending * 2 : 256;
 			if (cap > ag->max_src)
@@ -125,23 +225,6 @@ void aggregate_track(struct aggregate *ag, uint32_t idx, const struct attempt *a
 		pe->last_dst = a->dst;
 		pe->last_dport = a->dport;
 	}
-}
-
-/* A blocked outside source whose only attempt is in this batch: what a
- * flood is made of, and what the store may fold. */
-static bool fold_candidate(const struct aggregate *ag, const struct source_pending *pe)
-{
-	uint64_t n = 0;
-
-	if (pe->cls != CLASS_OUTSIDE)
-		return false;
-	for (int o = 0; o < OUTCOME_COUNT; o++)
-		n += pe->d.outcome[o];
-	if (pe->rec == PENDING_EVICTED) /* gave way: blocked and seen once */
-		return n == 1;
-	const struct source_agg *s = &ag->src[pe->rec];
-	return n == 1 && source_attempts(s) == 1 && !outcome_reached((enum outcome)s->best) &&
-	       !(s->flags & (SRC_F_LOWER_BOUND | SRC_F_FOLDED));
 }
 
 /* Which candidates to fold: all once the table is full (the aggregate
@@ -235,6 +318,10 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 			goto fail;
 		*m = ag->minutes[i];
 	}
+	for (uint32_t i = 0; i < ag->n_folded; i++)
+		if (store_batch_add_folded(b, &ag->folded[i].addr,
+					   (uint64_t)ag->folded[i].day * 86400000000ULL) < 0)
+			goto fail;
 	b->lost += ag->pending_lost;
 	/* Only now that nothing can fail: start the next interval. */
 	for (uint32_t i = 0; i < ag->n_pending; i++) {
@@ -253,6 +340,8 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 	b->health.sources_folded = ag->sources_folded;
 	ag->n_pending = 0;
 	ag->pending_lost = 0;
+	ag->n_folded = 0;
+	ag->fold_none_pending = false;
 	ag->n_hours = 0;
 	ag->n_minutes = 0;
 	return b;
