@@ -117,13 +117,15 @@ static void arg_u64(struct enc *e, uint64_t v)
 /* A key: the prefix, then up to two parts. */
 static void arg_key(struct enc *e, const char *part1, const char *part2)
 {
+	/* copied, not printed: a flood's batch names a key per command */
 	char key[256];
-	int n = snprintf(key, sizeof(key), "%s%s", part1, part2 ? part2 : "");
+	size_t n1 = strnlen(part1, sizeof(key) - 1);
+	size_t n2 = part2 ? strnlen(part2, sizeof(key) - 1 - n1) : 0;
 
-	arg2(e, e->s->prefix, strlen(e->s->prefix), key,
-	     n < 0		       ? 0
-	     : (size_t)n < sizeof(key) ? (size_t)n
-				       : sizeof(key) - 1);
+	memcpy(key, part1, n1);
+	if (n2)
+		memcpy(key + n1, part2, n2);
+	arg2(e, e->s->prefix, strlen(e->s->prefix), key, n1 + n2);
 }
 
 /* ---- the flush --------------------------------------------------------- */

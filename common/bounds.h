@@ -39,7 +39,7 @@
  * for: a burst, then a rate per second of packet time; past them (a
  * flood) the rest are folded into the series and the HyperLogLog, as they
  * are once the source table is full */
-#define LW_STORE_FOLD_BURST 16384
+#define LW_STORE_FOLD_BURST 4096
 #define LW_STORE_FOLD_RATE  1000
 /* sources changed after which an offline run (replay --redis, lockwatchd
  * -r) sends a batch before its flush interval ends: a batch and its

@@ -37,7 +37,7 @@ check "the fold counted per hour, for the sensor too" sh -c \
 	"[ \"\$($RCLI hget lockwatch:series:2026110209 outside:sources_folded)\" = $folded ] && \
 	[ \"\$($RCLI hget lockwatch:series:2026110209:fl outside:sources_folded)\" = $folded ]"
 hashes=$($RCLI --scan --pattern 'lockwatch:src:*' | wc -l)
-# the store's burst (16,384) before the table filled, then nothing but
+# the store's burst (4,096) before the table filled, then nothing but
 # what a report needs: bounded by the bounds, not by the 200,000 spoofed
 check "Redis holds a bounded number of source hashes ($hashes)" [ "$hashes" -le 20000 ]
 check "the series count every outside attempt" sh -c \
