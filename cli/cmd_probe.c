@@ -35,7 +35,8 @@ static const char probe_usage[] =
     "                          smtp (hosted mailboxes): judge the SMTP refusal\n"
     "  -p, --port N            port when a TARGET names none (default 25)\n"
     "  -t, --timeout S         TCP connect timeout (default 10); also the longest wait\n"
-    "                          for any SMTP reply (default: RFC 5321's, up to 10 min)\n"
+    "                          for any SMTP reply (default at --level smtp: RFC 5321's,\n"
+    "                          up to 10 min)\n"
     "      --source ADDR       local address to connect from (the vantage point)\n"
     "      --helo NAME         EHLO name, fully qualified (default\n"
     "                          lockwatch-probe-TOKEN.<this host's domain>)\n"
@@ -437,7 +438,9 @@ int cmd_probe(int argc, char **argv)
 	    .rcpt = o.rcpt,
 	    .send = o.send,
 	    .token = token,
-	    .stage_cap_s = o.timeout_given ? o.timeout_s : 0,
+	    /* at the TCP level the dialogue is for the record only: it never
+	     * waits RFC 5321's minutes for a reply */
+	    .stage_cap_s = o.timeout_given || o.level == PROBE_LEVEL_TCP ? o.timeout_s : 0,
 	};
 	for (size_t i = 0; i < n; i++)
 		probe_one(&targets[i], &o, o.source ? &source : NULL, &sp);

@@ -97,6 +97,14 @@ ip netns exec "$CLI" "$LOCKWATCH" probe --json --timeout 2 --helo "$HELO" 192.0.
 check "tcp level: a 5.7.1 refusal is still NOT EFFECTIVE, the replies recorded" json_is \
 	"$TMP/tcp" "[d['verdict'], $rc, $t['smtp_stage']]" '["not_effective", 2, "mail"]'
 
+# at the TCP level no reply is awaited past --timeout's default (10 s), not
+# RFC 5321's 5 minutes: the dialogue is only for the record
+rc=0
+ip netns exec "$CLI" "$LOCKWATCH" probe --json --helo "$HELO" 192.0.2.25:2500 >"$TMP/tcpstall" \
+	2>&1 || rc=$?
+check "tcp level, stalling server: NOT EFFECTIVE, the stall recorded" json_is "$TMP/tcpstall" \
+	"[d['verdict'], $rc, 'no complete reply to EHLO' in $t['smtp_end']]" '["not_effective", 2, true]'
+
 expect_error 64 "give --rcpt" "smtp level needs a recipient" -- probe --level smtp --helo "$HELO" 192.0.2.1
 expect_error 64 "not a fully qualified name" "a bare EHLO word is refused" -- probe --helo probe 192.0.2.1
 expect_error 64 "tcp or smtp" "--level checked" -- probe --level http 192.0.2.1
