@@ -105,6 +105,13 @@ ip netns exec "$CLI" "$LOCKWATCH" probe --json --helo "$HELO" 192.0.2.25:2500 >"
 check "tcp level, stalling server: NOT EFFECTIVE, the stall recorded" json_is "$TMP/tcpstall" \
 	"[d['verdict'], $rc, 'no complete reply to EHLO' in $t['smtp_end']]" '["not_effective", 2, true]'
 
+# a host name: every address it resolves to is a target, named by it
+rc=0
+ip netns exec "$CLI" "$LOCKWATCH" probe --json --timeout 2 localhost:2599 >"$TMP/name" 2>&1 || rc=$?
+check "a host name TARGET: resolved, probed, named" json_is "$TMP/name" \
+	"[d['verdict'], sorted(set((x['target'], x['port'], x['tcp']) for x in d['targets'])), '127.0.0.1' in [x['addr'] for x in d['targets']]]" \
+	'["effective", [["localhost", 2599, "refused"]], true]'
+
 expect_error 64 "give --rcpt" "smtp level needs a recipient" -- probe --level smtp --helo "$HELO" 192.0.2.1
 expect_error 64 "not a fully qualified name" "a bare EHLO word is refused" -- probe --helo probe 192.0.2.1
 expect_error 64 "tcp or smtp" "--level checked" -- probe --level http 192.0.2.1

@@ -118,6 +118,12 @@ check "local firewall: the report names this host's own firewall" \
 	grep -q "own firewall rejected the SYN" "$TMP/local.p"
 ip netns exec "$NS_OUT" nft flush ruleset
 
+# --source that is not this host's: the probe cannot bind, said as such
+probe "$NS_OUT" "$TMP/src.p" --json --timeout 2 --source 203.0.113.99 "$MX4"
+check "--source not local: error, INCONCLUSIVE (3), said as such" json_is "$TMP/src.p" \
+	'[d["targets"][0]["tcp"], d["verdict"], '"$rc"', "cannot bind --source 203.0.113.99" in d["reason"]]' \
+	'["error", "inconclusive", 3, true]'
+
 # text report: one line per target, worst first
 probe "$NS_OUT" "$TMP/text.p" --timeout 2 "$MX6" "$MX4:26" "$MX4"
 check "text: exit 2 (one target open)" [ "$rc" -eq 2 ]
