@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "analyzer/aggregate.h"
+#include "analyzer/aggregate_internal.h"
 
 #include "analyzer/store_batch.h"
 #include "common/hash.h"
@@ -189,6 +190,8 @@ void aggregate_free(struct aggregate *ag)
 	free(ag->pending_of);
 	free(ag->pending);
 	free(ag->hours);
+	free(ag->minutes);
+	free(ag->folded);
 	free(ag->src);
 	free(ag->slots);
 	free(ag);
@@ -449,165 +452,6 @@ static uint32_t admit(struct aggregate *ag, uint64_t h, const struct lw_addr *ad
 	return idx;
 }
 
-void aggregate_track_changes(struct aggregate *ag)
-{
-	/* what was counted before is in no batch: pending restarts */
-	if (!ag->pending_of)
-		ag->pending_of = calloc(ag->max_src, sizeof(*ag->pending_of));
-	else
-		for (uint32_t i = 0; i < ag->n_pending; i++)
-			if (ag->pending[i].rec != PENDING_EVICTED)
-				ag->pending_of[ag->pending[i].rec] = 0;
-	ag->n_pending = 0;
-	ag->pending_lost = 0;
-	ag->track = true;
-}
-
-static void counts_one(struct counts *c, enum outcome o, const struct attempt *a)
-{
-	c->attempts++;
-	c->outcome[o]++;
-	c->replied += a->replied;
-	c->without_syn += a->without_syn;
-}
-
-/* Attempts end roughly in time order, so the hour is almost always the
- * last one used. Out of memory: the hour is not counted for the store
- * (the in-memory totals still are). */
-static void track_hour(struct aggregate *ag, const struct attempt *a, enum src_class cls,
-		       enum outcome o)
-{
-	uint32_t hour = (uint32_t)(a->first_us / 3600000000ULL);
-	struct hour_counts *h = NULL;
-
-	for (uint32_t i = ag->n_hours; i > 0; i--)
-		if (ag->hours[i - 1].hour == hour) {
-			h = &ag->hours[i - 1];
-			break;
-		}
-	if (!h) {
-		if (ag->n_hours == ag->cap_hours) {
-			uint32_t cap = ag->cap_hours ? ag->cap_hours * 2 : 4;
-			struct hour_counts *n = realloc(ag->hours, (size_t)cap * sizeof(*n));
-			if (!n)
-				return;
-			ag->hours = n;
-			ag->cap_hours = cap;
-		}
-		h = &ag->hours[ag->n_hours++];
-		memset(h, 0, sizeof(*h));
-		h->hour = hour;
-	}
-	counts_one(&h->c[cls], o, a);
-	if (a->evicted && o == OUTCOME_UNANSWERED)
-		h->evicted_open[cls]++;
-}
-
-static void src_counts_one(struct src_counts *c, enum outcome o, bool replied)
-{
-	/* saturate rather than wrap: a count that stops is still a lower bound */
-	if (c->outcome[o] != UINT32_MAX)
-		c->outcome[o]++;
-	if (replied && c->replied != UINT32_MAX)
-		c->replied++;
-}
-
-/* The pending entries are sized by the sources changed in one interval,
- * up to max_sources; past that (a flood with a long flush interval) the
- * per-source change is counted as lost, the totals and hours are not. */
-static void track(struct aggregate *ag, uint32_t idx, const struct attempt *a, enum outcome o,
-		  bool newest)
-{
-	uint32_t p = ag->pending_of ? ag->pending_of[idx] : 0;
-	struct source_pending *pe;
-
-	if (!p) {
-		if (!ag->pending_of) {
-			ag->pending_lost++;
-			return;
-		}
-		if (ag->n_pending == ag->cap_pending) {
-			uint32_t cap = ag->cap_pending ? ag->cap_pending * 2 : 256;
-			if (cap > ag->max_src)
-				cap = ag->max_src;
-			struct source_pending *n =
-			    cap > ag->cap_pending ? realloc(ag->pending, (size_t)cap * sizeof(*n))
-						  : NULL;
-			if (!n) {
-				ag->pending_lost++;
-				return;
-			}
-			ag->pending = n;
-			ag->cap_pending = cap;
-		}
-		const struct source_agg *s = &ag->src[idx];
-		const struct source_cold *c = aggregate_cold(ag, s);
-		pe = &ag->pending[ag->n_pending++];
-		memset(pe, 0, sizeof(*pe));
-		pe->rec = idx;
-		pe->cls = s->cls;
-		pe->addr = s->addr;
-		pe->label = c ? c->label : NULL;
-		ag->pending_of[idx] = ag->n_pending;
-	} else {
-		pe = &ag->pending[p - 1];
-	}
-	src_counts_one(&pe->d, o, a->replied);
-	if (a->without_syn && pe->without_syn != UINT32_MAX)
-		pe->without_syn++;
-	if (newest) {
-		pe->last_dst = a->dst;
-		pe->last_dport = a->dport;
-	}
-}
-
-struct store_batch *aggregate_take_batch(struct aggregate *ag)
-{
-	struct store_batch *b = store_batch_new();
-
-	if (!b)
-		return NULL;
-	for (uint32_t i = 0; i < ag->n_pending; i++) {
-		const struct source_pending *pe = &ag->pending[i];
-		const struct source_agg *s = pe->rec != PENDING_EVICTED ? &ag->src[pe->rec] : NULL;
-		const struct source_cold *c = s ? aggregate_cold(ag, s) : NULL;
-		struct batch_source *d = store_batch_add_source(
-		    b, &pe->addr, c ? c->label : pe->label, c && c->helo[0] ? c->helo : NULL);
-		if (!d)
-			goto fail;
-		d->cls = pe->cls;
-		d->last_dst = pe->last_dst;
-		d->last_dport = pe->last_dport;
-		d->first_us = s ? s->first_us : pe->first_us;
-		d->last_us = s ? s->last_us : pe->last_us;
-		d->reached_us = c ? c->reached_us : 0;
-		for (int o = 0; o < OUTCOME_COUNT; o++) {
-			d->c.outcome[o] = pe->d.outcome[o];
-			d->c.attempts += pe->d.outcome[o];
-		}
-		d->c.replied = pe->d.replied;
-		d->c.without_syn = pe->without_syn;
-	}
-	for (uint32_t i = 0; i < ag->n_hours; i++) {
-		struct hour_counts *h = store_batch_hour(b, ag->hours[i].hour);
-		if (!h)
-			goto fail;
-		*h = ag->hours[i];
-	}
-	b->lost += ag->pending_lost;
-	/* Only now that nothing can fail: start the next interval. */
-	for (uint32_t i = 0; i < ag->n_pending; i++)
-		if (ag->pending[i].rec != PENDING_EVICTED)
-			ag->pending_of[ag->pending[i].rec] = 0;
-	ag->n_pending = 0;
-	ag->pending_lost = 0;
-	ag->n_hours = 0;
-	return b;
-fail:
-	store_batch_free(b);
-	return NULL;
-}
-
 void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct rule_ref *ref)
 {
 	enum src_class cls = ref->cls;
@@ -627,7 +471,7 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 		ag->to_us = a->last_us;
 
 	if (ag->track)
-		track_hour(ag, a, cls, o);
+		aggregate_track_hour(ag, a, cls, o);
 	uint64_t h = addr_hash(ag, &a->src);
 	uint32_t pos, idx = slot_find(ag, h, &a->src, &pos);
 	if (idx == NO_SOURCE) {
@@ -689,5 +533,5 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 		}
 	}
 	if (ag->track)
-		track(ag, idx, a, o, newest);
+		aggregate_track(ag, idx, a, o, newest);
 }

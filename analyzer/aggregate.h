@@ -24,11 +24,14 @@ struct counts {
 };
 
 /* Per-hour counters (hours since the epoch, of the attempt's first SYN):
- * what the store writes to series:<yyyymmddHH>. */
+ * what the store writes to series:<yyyymmddHH>. The minute series
+ * (series:<yyyymmddHHMM>) uses the same record, `hour` then holding the
+ * minute since the epoch. */
 struct hour_counts {
 	uint32_t hour;
 	struct counts c[CLASS_COUNT];	    /* c.sources unused */
 	uint64_t evicted_open[CLASS_COUNT]; /* evicted before any reply */
+	uint64_t sources_folded;	    /* store batches only: sources folded */
 };
 
 /* Per-source counts: 32 bits each (saturating), which is what lets the
@@ -41,6 +44,7 @@ struct src_counts {
 
 #define SRC_F_COLD	  0x01 /* has a cold record (label, HELO, reach time) */
 #define SRC_F_LOWER_BOUND 0x02 /* evicted once and back: counts from its return */
+#define SRC_F_FOLDED	  0x04 /* its attempt was folded in Redis: the next batch carries all */
 
 /* The hot part of a source, one 64-byte cache line: what every attempt
  * touches and what the report ranks by. The rare fields live in a cold
@@ -73,6 +77,7 @@ struct source_pending {
 	uint64_t first_us, last_us;
 	struct src_counts d;
 	uint32_t without_syn; /* of d's reaches, those without a SYN */
+	bool fold; /* aggregate_take_batch: folded, not written per source */
 };
 #define PENDING_EVICTED UINT32_MAX
 
@@ -86,6 +91,10 @@ struct aggregate {
 	uint64_t sources_readmitted; /* sources back after an eviction (at most) */
 	uint64_t ignored_server;     /* attempts to a server not watched */
 	bool outside_inexact;	     /* an outside source was evicted or dropped */
+	/* Blocked one-attempt outside sources whose per-source hash the store
+	 * did not write under a flood (counted in the series and the
+	 * HyperLogLog only), less those that came back and were written. */
+	uint64_t sources_folded;
 	/* private */
 	struct source_agg *src; /* max_src records, allocated once */
 	uint32_t n_src, max_src;
@@ -109,7 +118,24 @@ struct aggregate {
 	uint64_t pending_lost; /* attempts with no room for their per-source change */
 	struct hour_counts *hours;
 	uint32_t n_hours, cap_hours;
+	struct hour_counts *minutes; /* .hour: the minute since the epoch */
+	uint32_t n_minutes, cap_minutes;
+	/* Called when the pending table is full, before a change would be
+	 * counted as lost: an offline run takes a batch here and sends it,
+	 * waiting for Redis (back-pressure). NULL: the change is lost. */
+	void (*pending_full)(struct aggregate *ag, void *ctx);
+	void *pending_full_ctx;
+	uint32_t pending_full_at;	  /* sources changed that call it; 0: the table's size */
+	uint64_t fold_tokens, fold_at_us; /* one-attempt sources written before folding */
+	/* folded when a change found the pending table full (a live flood):
+	 * their addresses, for the batch's HyperLogLog */
+	struct batch_folded *folded;
+	uint32_t n_folded, cap_folded;
+	uint32_t fold_cursor;	/* where the next search for a pending one to fold starts */
+	bool fold_none_pending; /* that search found none since the last batch */
 };
+
+struct batch_folded;
 
 struct aggregate *aggregate_new(uint32_t max_sources);
 void aggregate_free(struct aggregate *ag);
@@ -160,9 +186,13 @@ void aggregate_track_changes(struct aggregate *ag);
 
 struct store_batch;
 /* Moves the pending changes into a new self-contained batch (its health is
- * left for the caller to fill) and starts over; cheap enough for the
- * capture thread: the work is proportional to the sources changed. Returns
- * NULL when out of memory, and the changes then stay pending. */
+ * left for the caller to fill) and starts over. Under a flood (the source
+ * table full, or new one-attempt blocked outside sources beyond
+ * LW_STORE_FOLD_BURST and LW_STORE_FOLD_RATE a second) those are folded: the batch lists them for
+ * the HyperLogLog only and counts them per hour; one that attempts again is then sent with all its
+ * counts. Reached sources and exceptions are never folded; cheap enough for the capture thread: the
+ * work is proportional to the sources changed. Returns NULL when out of memory, and the changes
+ * then stay pending. */
 struct store_batch *aggregate_take_batch(struct aggregate *ag);
 
 #endif

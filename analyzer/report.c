@@ -158,6 +158,7 @@ int report_from_aggregate(struct report *r, const struct aggregate *ag)
 	r->to_us = ag->to_us;
 	r->sources_dropped = ag->sources_dropped;
 	r->sources_evicted = ag->sources_evicted;
+	r->sources_folded = ag->sources_folded;
 	r->sources_readmitted = ag->sources_readmitted;
 	r->evicted_open_outside = ag->evicted_open[CLASS_OUTSIDE];
 	if (cap == 0) /* all of them */

@@ -68,6 +68,12 @@ struct report {
 	unsigned n_malformed;
 	uint64_t unmatched_replies, unmatched_icmp, pending_at_end, sources_dropped;
 	uint64_t sources_evicted, sources_readmitted;
+	/* blocked one-attempt outside sources the store kept no record of
+	 * under a flood (counted in the totals and the distinct estimate) */
+	uint64_t sources_folded;
+	/* Too many sources in the window to read each (Redis): only those
+	 * printed were read; the distinct counts come from the indexes. */
+	bool sources_partial;
 	uint64_t evicted_open_outside; /* outside attempts evicted before any reply */
 	uint64_t tcp_truncated_tail;   /* TCP headers cut after their first 14 bytes, decoded */
 	uint64_t clock_jumps;	       /* packet stamps that jumped, held back */
@@ -93,6 +99,14 @@ struct report {
 	/* per-hour counters, ascending (the timeline); owned, may be NULL */
 	struct hour_counts *hours;
 	size_t n_hours;
+	/* A short window read from the minute series: hours holds minutes
+	 * (.hour: the minute since the epoch), the totals are the window's
+	 * own, and from/to are its bounds rounded out to whole minutes. */
+	bool by_minute;
+	/* A window over part of what Redis retains: which sources are listed,
+	 * and whether each reached, follow the window, while their counts
+	 * (the per-source hashes) add up over the retention. */
+	bool source_counts_retained;
 	uint64_t timeline_dropped; /* attempts in hours the table had no room for */
 };
 

@@ -66,6 +66,7 @@ static void print_capture(struct json *j, const struct report *r)
 	json_kv_uint(j, "reached_without_syn_forgotten", r->reply_seen_evictions);
 	json_kv_uint(j, "sources_dropped", r->sources_dropped);
 	json_kv_uint(j, "sources_evicted", r->sources_evicted);
+	json_kv_uint(j, "sources_folded", r->sources_folded);
 	json_kv_uint(j, "sources_readmitted", r->sources_readmitted);
 	json_kv_uint(j, "input_errors", r->input_errors);
 	json_object_end(j);
@@ -95,9 +96,12 @@ static void print_sensors(struct json *j, const struct report *r)
 static void print_timeline(struct json *j, const struct report *r)
 {
 	struct timeline t;
-	int rc = timeline_build(r->hours, r->n_hours, &t);
+	int rc = timeline_build_unit(r->hours, r->n_hours, r->by_minute ? 60 : 3600, &t);
 
-	json_kv_string(j, "timeline_bucket", t.bucket_s >= 86400 ? "day" : "hour");
+	json_kv_string(j, "timeline_bucket",
+		       t.bucket_s >= 86400  ? "day"
+		       : t.bucket_s >= 3600 ? "hour"
+					    : "minute");
 	json_key(j, "timeline");
 	json_array_begin(j);
 	for (size_t i = 0; rc == 0 && i < t.n; i++) {
@@ -127,6 +131,10 @@ void report_print_json(FILE *f, const struct report *r)
 	json_object_begin(&j);
 	kv_time(&j, "from", r->from_us);
 	kv_time(&j, "to", r->to_us);
+	/* "minute": a short window read from the minute series, its bounds
+	 * rounded out to whole minutes */
+	if (r->by_minute)
+		json_kv_string(&j, "rounded_to", "minute");
 	json_object_end(&j);
 
 	json_key(&j, "totals");
@@ -143,6 +151,10 @@ void report_print_json(FILE *f, const struct report *r)
 
 	/* the worst --top of sources_total (all with --top 0) */
 	json_kv_uint(&j, "sources_total", r->sources_total);
+	/* "retention": the window lists the sources, their counts span all
+	 * that Redis retains */
+	if (r->source_counts_retained)
+		json_kv_string(&j, "source_counts", "retention");
 	json_key(&j, "sources");
 	json_array_begin(&j);
 	for (size_t i = 0; i < r->n_sources; i++)

@@ -1,5 +1,6 @@
 /* Reads the report from Redis (see report_redis.h): sensors from the
- * `sensors` set, totals from the `hours` index and its series hashes,
+ * `sensors` set, totals from the `hours` index and its series hashes (or,
+ * for a short window, from `minutes` and the minute series),
  * sources from the `seen` index and their src: hashes, each read in
  * pipelined rounds so a large window costs few round trips. */
 #include "config.h"
@@ -14,6 +15,10 @@
 #include <time.h>
 
 #define REPORT_REDIS_ROUND 1000 /* HGETALLs per pipelined round trip */
+/* Sources of a window read one by one; past it, only what is printed */
+#define REPORT_REDIS_FULL_MAX 10000
+/* rounds down the attempts index looking for the window's top sources */
+#define REPORT_REDIS_TOP_ROUNDS 16
 
 struct report_strings {
 	char **v;
@@ -148,7 +153,8 @@ struct sensor_ctx {
 	struct report_strings *st;
 	const char *digest;
 	bool mixed;
-	uint64_t undecodable; /* malformed packets, summed over the sensors */
+	uint64_t undecodable;	/* malformed packets, summed over the sensors */
+	uint64_t minute_keep_s; /* this sensor's minute retention, 0 unknown */
 };
 
 static void sensor_field(void *ud, const char *k, const char *v)
@@ -168,6 +174,8 @@ static void sensor_field(void *ud, const char *k, const char *v)
 		d->evictions = to_u64(v);
 	else if (!strcmp(k, "lost"))
 		d->lost = to_u64(v);
+	else if (!strcmp(k, "minute_retention"))
+		x->minute_keep_s = to_u64(v);
 	else if (!strcmp(k, "sources_dropped"))
 		x->r->sources_dropped += to_u64(v);
 	else if (!strcmp(k, "undecodable"))
@@ -176,6 +184,8 @@ static void sensor_field(void *ud, const char *k, const char *v)
 		x->r->tcp_truncated_tail += to_u64(v);
 	else if (!strcmp(k, "clock_jumps"))
 		x->r->clock_jumps += to_u64(v);
+	else if (!strcmp(k, "sources_folded"))
+		x->r->sources_folded += to_u64(v);
 	else if (!strcmp(k, "rules_digest") && *v) {
 		if (!x->digest)
 			x->digest = keep(x->st, v);
@@ -190,14 +200,17 @@ static int name_cmp(const void *a, const void *b)
 		      ((const struct report_sensor *)b)->name);
 }
 
+/* *ret_minute_keep_s: the shortest minute retention of the sensors read,
+ * 0 when one of them writes no minute series (an older version). */
 static int read_sensors(struct store *s, const struct report_query *q, struct report *r,
-			struct report_strings *st)
+			struct report_strings *st, uint64_t *ret_minute_keep_s)
 {
 	char key[256];
 	const char *argv[2] = {"SMEMBERS", store_key(s, "sensors", key, sizeof(key))};
 	redisReply *m = run_list(s, key, 2, argv);
 	struct sensor_ctx x = {.r = r, .st = st};
 
+	*ret_minute_keep_s = 0;
 	if (!m)
 		return -1;
 	r->sensors = calloc(m->elements ? m->elements : 1, sizeof(*r->sensors));
@@ -223,7 +236,10 @@ static int read_sensors(struct store *s, const struct report_query *q, struct re
 			struct report_sensor *d = &r->sensors[n++];
 			snprintf(d->name, sizeof(d->name), "%s", name);
 			x.d = d;
+			x.minute_keep_s = 0;
 			each_field(h, sensor_field, &x);
+			if (n == 1 || x.minute_keep_s < *ret_minute_keep_s)
+				*ret_minute_keep_s = x.minute_keep_s;
 			r->packets += d->packets;
 			r->kernel_drops += d->kernel_drops;
 			r->evictions += d->evictions;
@@ -290,36 +306,46 @@ static void series_field(void *ud, const char *k, const char *v)
 	}
 }
 
-/* "yyyymmddHH" (UTC) -> hours since the epoch; -1 when it is not one. */
-static int hour_of_name(const char *name, uint32_t *ret)
+/* "yyyymmddHH" (UTC) -> hours since the epoch, or with unit_s 60
+ * "yyyymmddHHMM" -> minutes since the epoch; -1 when it is not one. */
+static int period_of_name(const char *name, uint32_t unit_s, uint32_t *ret)
 {
 	struct tm tm;
-	unsigned y, mo, d, h;
+	unsigned y, mo, d, h, mi = 0;
 	char tail;
+	bool minutes = unit_s == 60;
 
-	if (strlen(name) != 10 || sscanf(name, "%4u%2u%2u%2u%c", &y, &mo, &d, &h, &tail) != 4)
+	if (strlen(name) != (minutes ? 12u : 10u) ||
+	    (minutes ? sscanf(name, "%4u%2u%2u%2u%2u%c", &y, &mo, &d, &h, &mi, &tail) != 5
+		     : sscanf(name, "%4u%2u%2u%2u%c", &y, &mo, &d, &h, &tail) != 4))
 		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (int)y - 1900;
 	tm.tm_mon = (int)mo - 1;
 	tm.tm_mday = (int)d;
 	tm.tm_hour = (int)h;
+	tm.tm_min = (int)mi;
 	time_t t = timegm(&tm);
 	if (t < 0)
 		return -1;
-	*ret = (uint32_t)(t / 3600);
+	*ret = (uint32_t)(t / unit_s);
 	return 0;
 }
 
-static int read_totals(struct store *s, const struct report_query *q, struct report *r)
+/* The totals from the series of the periods (unit_s: 3600 the hours, 60
+ * the minutes, each listed by its index) that start at or after since. */
+static int read_totals(struct store *s, const struct report_query *q, struct report *r,
+		       uint32_t unit_s)
 {
 	char key[256], min[32];
-	const char *argv[4] = {"ZRANGEBYSCORE", store_key(s, "hours", key, sizeof(key)), min,
-			       "+inf"};
+	const char *argv[4] = {"ZRANGEBYSCORE",
+			       store_key(s, unit_s == 60 ? "minutes" : "hours", key, sizeof(key)),
+			       min, "+inf"};
 
-	snprintf(min, sizeof(min), "%" PRIu64, (uint64_t)(q->since_us / 3600000000ULL * 3600u));
+	snprintf(min, sizeof(min), "%" PRIu64,
+		 (uint64_t)(q->since_us / (unit_s * 1000000ULL) * unit_s));
 	redisReply *hours = run_list(s, key, 4, argv);
 	if (!hours)
 		return -1;
@@ -352,7 +378,7 @@ static int read_totals(struct store *s, const struct report_query *q, struct rep
 		struct series_ctx x = {.r = r, .h = NULL};
 		uint32_t hour;
 		if (hours->element[i]->type == REDIS_REPLY_STRING &&
-		    hour_of_name(hours->element[i]->str, &hour) == 0 &&
+		    period_of_name(hours->element[i]->str, unit_s, &hour) == 0 &&
 		    (r->n_hours == 0 || r->hours[r->n_hours - 1].hour < hour)) {
 			x.h = &r->hours[r->n_hours++];
 			x.h->hour = hour;
@@ -452,36 +478,25 @@ static int add_source(struct report *r, struct report_strings *st, const struct 
 	return 0;
 }
 
-static int read_sources(struct store *s, const struct report_query *q, struct report *r,
-			struct report_strings *st)
+/* HGETALL of each named source (pipelined in rounds), added to r. */
+static int fetch_sources(struct store *s, const struct report_query *q, struct report *r,
+			 struct report_strings *st, const char *const *ips, const uint64_t *scores,
+			 size_t n, size_t *cap)
 {
-	char key[256], min[32];
-	const char *argv[5] = {"ZRANGEBYSCORE", store_key(s, "seen", key, sizeof(key)), min, "+inf",
-			       "WITHSCORES"};
-	size_t cap = 0;
 	int rc = 0;
 
-	snprintf(min, sizeof(min), "%" PRIu64, q->since_us);
-	redisReply *seen = run_list(s, key, 5, argv);
-	if (!seen)
-		return -1;
-	size_t n = seen->elements / 2;
 	for (size_t base = 0; base < n && rc == 0; base += REPORT_REDIS_ROUND) {
 		size_t end = base + REPORT_REDIS_ROUND < n ? base + REPORT_REDIS_ROUND : n;
 		for (size_t i = base; i < end; i++) {
 			char skey[256];
-			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix,
-				 seen->element[2 * i]->str);
+			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix, ips[i]);
 			const char *hv[2] = {"HGETALL", skey};
-			if (redisAppendCommandArgv(s->c, 2, hv, NULL) != REDIS_OK) {
-				freeReplyObject(seen);
+			if (redisAppendCommandArgv(s->c, 2, hv, NULL) != REDIS_OK)
 				return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
-			}
 		}
 		for (size_t i = base; i < end; i++) {
 			char skey[256];
-			const char *ip = seen->element[2 * i]->str;
-			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix, ip);
+			snprintf(skey, sizeof(skey), "%ssrc:%s", s->prefix, ips[i]);
 			if (!s->c)
 				break;
 			redisReply *h = get_reply(s, skey);
@@ -489,18 +504,244 @@ static int read_sources(struct store *s, const struct report_query *q, struct re
 				rc = -1;
 				continue; /* read the rest of the round, report an error */
 			}
-			if (rc == 0 && add_source(r, st, q, h, ip,
-						  to_u64(seen->element[2 * i + 1]->str), &cap) < 0)
+			if (rc == 0 && add_source(r, st, q, h, ips[i], scores[i], cap) < 0)
 				rc = store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 			freeReplyObject(h);
 		}
 	}
+	return rc;
+}
+
+/* The names and scores of a WITHSCORES listing, appended to a pick list. */
+struct picks {
+	const char **ips;
+	uint64_t *scores;
+	size_t n, cap;
+};
+
+static int pick(struct picks *p, const char *ip, uint64_t score)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+		const char **ips = realloc(p->ips, cap * sizeof(*ips));
+		if (ips)
+			p->ips = ips;
+		uint64_t *sc = realloc(p->scores, cap * sizeof(*sc));
+		if (sc)
+			p->scores = sc;
+		if (!ips || !sc)
+			return -1;
+		p->cap = cap;
+	}
+	p->ips[p->n] = ip;
+	p->scores[p->n++] = score;
+	return 0;
+}
+
+static void picks_release(struct picks *p)
+{
+	free(p->ips);
+	free(p->scores);
+}
+
+/* Every source of the window: exact, for windows of up to
+ * REPORT_REDIS_FULL_MAX sources (and for --top 0). */
+static int read_all_sources(struct store *s, const struct report_query *q, struct report *r,
+			    struct report_strings *st)
+{
+	char key[256], min[32];
+	const char *argv[5] = {"ZRANGEBYSCORE", store_key(s, "seen", key, sizeof(key)), min, "+inf",
+			       "WITHSCORES"};
+	struct picks p = {0};
+	size_t cap = 0;
+	int rc = 0;
+
+	snprintf(min, sizeof(min), "%" PRIu64, q->since_us);
+	redisReply *seen = run_list(s, key, 5, argv);
+	if (!seen)
+		return -1;
+	for (size_t i = 0; rc == 0 && i + 1 < seen->elements; i += 2)
+		if (pick(&p, seen->element[i]->str, to_u64(seen->element[i + 1]->str)) < 0)
+			rc = store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
+	if (rc == 0)
+		rc = fetch_sources(s, q, r, st, p.ips, p.scores, p.n, &cap);
+	picks_release(&p);
 	freeReplyObject(seen);
 	r->sources_total = r->n_sources;
+	return rc;
+}
+
+static uint64_t count_in(struct store *s, const char *part, uint64_t since_us, int *rc)
+{
+	char key[256], min[32];
+	const char *argv[4] = {"ZCOUNT", store_key(s, part, key, sizeof(key)), min, "+inf"};
+
+	snprintf(min, sizeof(min), "%" PRIu64, since_us);
+	redisReply *c = run(s, key, 4, argv);
+	if (!c) {
+		*rc = -1;
+		return 0;
+	}
+	uint64_t n = c->type == REDIS_REPLY_INTEGER && c->integer > 0 ? (uint64_t)c->integer : 0;
+	freeReplyObject(c);
+	return n;
+}
+
+/* A window of many sources (a busy week, a flood): only what the report
+ * prints is read. Every outside source that reached the server (the
+ * evidence), every exception (few), and the top sources by attempts whose
+ * last sighting is in the window, found down the `attempts` index in
+ * rounds; gateways are counted by their index, distinct outside sources
+ * by the days' HyperLogLogs (an estimate, said as such). */
+static int read_top_sources(struct store *s, const struct report_query *q, struct report *r,
+			    struct report_strings *st, uint64_t n_seen)
+{
+	char key[256], min[32], from[24], to[24];
+	const char *reached_argv[5] = {"ZRANGEBYSCORE", store_key(s, "reached", key, sizeof(key)),
+				       min, "+inf", "WITHSCORES"};
+	redisReply *lists[2 + REPORT_REDIS_TOP_ROUNDS] = {NULL};
+	unsigned n_lists = 0;
+	struct picks p = {0};
+	size_t cap = 0, n_reached;
+	int rc = 0;
+
+	snprintf(min, sizeof(min), "%" PRIu64, q->since_us);
+	if (!(lists[n_lists++] = run_list(s, key, 5, reached_argv)))
+		goto out_err;
+	for (size_t i = 0; i + 1 < lists[0]->elements; i += 2)
+		if (pick(&p, lists[0]->element[i]->str, to_u64(lists[0]->element[i + 1]->str)) < 0)
+			goto out_nomem;
+	n_reached = p.n;
+	char ekey[256];
+	const char *exc_argv[5] = {"ZRANGEBYSCORE",
+				   store_key(s, "seen:exception", ekey, sizeof(ekey)), min, "+inf",
+				   "WITHSCORES"};
+	if (!(lists[n_lists++] = run_list(s, ekey, 5, exc_argv)))
+		goto out_err;
+	for (size_t i = 0; i + 1 < lists[1]->elements; i += 2)
+		if (pick(&p, lists[1]->element[i]->str, to_u64(lists[1]->element[i + 1]->str)) < 0)
+			goto out_nomem;
+	/* the worst blocked ones: by attempts, in the window, not yet picked */
+	size_t want = r->top, got = 0, chunk = want * 4 > 256 ? want * 4 : 256;
+	char akey[256], skey[256];
+	store_key(s, "attempts", akey, sizeof(akey));
+	store_key(s, "seen", skey, sizeof(skey));
+	for (unsigned k = 0; got < want && k < REPORT_REDIS_TOP_ROUNDS; k++) {
+		snprintf(from, sizeof(from), "%zu", k * chunk);
+		snprintf(to, sizeof(to), "%zu", (k + 1) * chunk - 1);
+		const char *zr[4] = {"ZREVRANGE", akey, from, to};
+		redisReply *m = run_list(s, akey, 4, zr);
+		if (!m)
+			goto out_err;
+		lists[n_lists++] = m;
+		if (m->elements == 0)
+			break;
+		/* their last sightings, in one command */
+		const char **zm = malloc((m->elements + 2) * sizeof(*zm));
+		if (!zm)
+			goto out_nomem;
+		zm[0] = "ZMSCORE";
+		zm[1] = skey;
+		for (size_t i = 0; i < m->elements; i++)
+			zm[2 + i] = m->element[i]->str;
+		redisReply *sc = run(s, skey, (int)(m->elements + 2), zm);
+		free(zm);
+		if (!sc)
+			goto out_err;
+		for (size_t i = 0; got < want && sc->type == REDIS_REPLY_ARRAY &&
+				   i < sc->elements && i < m->elements;
+		     i++) {
+			uint64_t seen_us = sc->element[i]->type == REDIS_REPLY_STRING
+					       ? to_u64(sc->element[i]->str)
+					       : 0;
+			bool dup = false;
+			for (size_t j = 0; j < n_reached && !dup; j++)
+				dup = strcmp(p.ips[j], m->element[i]->str) == 0;
+			if (seen_us < q->since_us || seen_us == 0 || dup)
+				continue;
+			if (pick(&p, m->element[i]->str, seen_us) < 0) {
+				freeReplyObject(sc);
+				goto out_nomem;
+			}
+			got++;
+		}
+		freeReplyObject(sc);
+		if (m->elements < chunk)
+			break;
+	}
+	rc = fetch_sources(s, q, r, st, p.ips, p.scores, p.n, &cap);
+	/* the counts the listing cannot give */
+	uint64_t allowed = count_in(s, "seen:allowed", q->since_us, &rc);
+	uint64_t outbound = count_in(s, "seen:outbound", q->since_us, &rc);
+	r->totals[CLASS_ALLOWED].sources = allowed;
+	r->totals[CLASS_OUTBOUND].sources = outbound;
+	r->sources_total = n_seen > allowed + outbound ? n_seen - allowed - outbound : 0;
+	r->sources_partial = true;
+	goto out;
+out_nomem:
+	rc = store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
+	goto out;
+out_err:
+	rc = -1;
+out:
+	picks_release(&p);
+	for (unsigned i = 0; i < n_lists; i++)
+		freeReplyObject(lists[i]);
+	return rc;
+}
+
+static int read_sources(struct store *s, const struct report_query *q, struct report *r,
+			struct report_strings *st)
+{
+	int rc = 0;
+	uint64_t n_seen = r->top ? count_in(s, "seen", q->since_us, &rc) : 0;
+
+	if (rc < 0)
+		return -1;
+	rc = n_seen > REPORT_REDIS_FULL_MAX ? read_top_sources(s, q, r, st, n_seen)
+					    : read_all_sources(s, q, r, st);
 	if (q->since_us && r->from_us && r->from_us < q->since_us)
 		r->from_us = q->since_us;
 	r->totals_whole_hours = q->since_us % 3600000000ULL != 0;
 	return rc;
+}
+
+/* With folded sources the per-source records miss some: the distinct
+ * outside sources are the window's days' HyperLogLogs merged, an
+ * estimate (said as such). */
+static int read_distinct(struct store *s, struct report *r, uint32_t unit_s)
+{
+	const char *argv[2 + 64];
+	char keys[64][96];
+	uint32_t days[64];
+	int n = 0;
+
+	for (size_t i = 0; i < r->n_hours && n < 64; i++) {
+		uint32_t day = (uint32_t)((uint64_t)r->hours[i].hour * unit_s / 86400u);
+		if (n && days[n - 1] == day)
+			continue;
+		time_t t = (time_t)day * 86400;
+		struct tm tm;
+		char name[16];
+		gmtime_r(&t, &tm);
+		strftime(name, sizeof(name), "%Y%m%d", &tm);
+		days[n] = day;
+		snprintf(keys[n], sizeof(keys[n]), "%ssources:%s", s->prefix, name);
+		argv[1 + n] = keys[n];
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	argv[0] = "PFCOUNT";
+	redisReply *c = run(s, "sources", 1 + n, argv);
+	if (!c)
+		return -1;
+	if (c->type == REDIS_REPLY_INTEGER && c->integer >= 0) {
+		r->totals[CLASS_OUTSIDE].sources = (uint64_t)c->integer;
+		r->sources_estimated = true;
+	}
+	freeReplyObject(c);
+	return 0;
 }
 
 int report_from_redis(struct store *s, const struct report_query *q, struct report *r,
@@ -513,9 +754,29 @@ int report_from_redis(struct store *s, const struct report_query *q, struct repo
 		return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
 	if (!s->c && store_connect(s) < 0)
 		return -1;
-	if (read_sensors(s, q, r, st) < 0 || read_totals(s, q, r) < 0 ||
-	    read_sources(s, q, r, st) < 0)
+	uint64_t minute_keep_s;
+	if (read_sensors(s, q, r, st, &minute_keep_s) < 0)
 		return -1;
+	/* A window that starts inside an hour cannot be cut from the hourly
+	 * series; the minute series can, while every sensor keeps it that
+	 * long. The window is then rounded out to whole minutes, and the
+	 * totals, the verdict and the sources all follow that window. */
+	struct report_query w = *q;
+	r->by_minute = q->since_us % 3600000000ULL != 0 && minute_keep_s &&
+		       q->now_us >= q->since_us &&
+		       q->now_us - q->since_us <= minute_keep_s * 1000000ULL;
+	if (r->by_minute)
+		w.since_us = q->since_us / 60000000ULL * 60000000ULL;
+	if (read_totals(s, &w, r, r->by_minute ? 60 : 3600) < 0 || read_sources(s, &w, r, st) < 0 ||
+	    ((r->sources_folded || r->sources_partial) &&
+	     read_distinct(s, r, r->by_minute ? 60 : 3600) < 0))
+		return -1;
+	if (r->by_minute) {
+		r->totals_whole_hours = false;
+		r->from_us = w.since_us;
+		r->to_us = (q->now_us + 59999999ULL) / 60000000ULL * 60000000ULL;
+	}
+	r->source_counts_retained = q->since_us != 0;
 	if (!r->sources) {
 		r->sources = calloc(1, sizeof(*r->sources));
 		if (!r->sources)

@@ -12,6 +12,10 @@
 struct report_query {
 	uint64_t since_us;  /* sources last seen and hours from then on; 0: all retained */
 	const char *sensor; /* one sensor's view; NULL: every sensor merged */
+	/* The report's "now": a window that starts inside an hour and within
+	 * the minute retention of every sensor is read from the minute series
+	 * and ends at now, rounded up to a whole minute. */
+	uint64_t now_us;
 };
 
 /* Strings the report points to (labels, HELO names, digests). */

@@ -6,6 +6,7 @@
 #include "analyzer/report.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -97,6 +98,9 @@ static void print_sources(FILE *f, const struct report *r, size_t top)
 			s->helo ? s->helo : "-");
 		partial = partial || s->lower_bound;
 	}
+	if (r->source_counts_retained)
+		fprintf(f, "  (listed, and REACHED or not, by the window; the counts add up over "
+			   "all Redis retains)\n");
 	if (partial)
 		fprintf(f, "  * counts are lower bounds: the source gave way to newer ones in the "
 			   "full source table and came back (--max-sources)\n");
@@ -156,6 +160,13 @@ static void print_capture(FILE *f, const struct report *r)
 			" outside source(s) seen once and blocked gave way to newer ones "
 			"in the full source table (--max-sources)\n",
 			r->sources_evicted);
+	if (r->sources_folded)
+		fprintf(f,
+			"  %" PRIu64
+			" blocked outside source(s) seen once were folded by the Redis "
+			"store under a flood: counted in the totals and the distinct estimate, "
+			"without a record of their own\n",
+			r->sources_folded);
 	if (r->input_errors)
 		fprintf(f,
 			"  %u input file(s) could not be read to the end (see the errors above)\n",
@@ -177,32 +188,36 @@ static void print_capture(FILE *f, const struct report *r)
 	}
 }
 
-/* "2026-11-02 09:00" per hour, "2026-11-02" per day (UTC). */
-static void format_bucket(uint64_t us, uint32_t bucket_s, char *buf, size_t len)
+/* "2026-11-02 09:00" per hour, "2026-11-02" per day, "2026-11-02 09:07"
+ * per minute (UTC); the end of a bucket is its last minute, so a period
+ * reads inclusive: "09:00 .. 10:59"; per day the day itself. */
+static void format_bucket_at(uint64_t us, uint32_t bucket_s, bool end, char *buf, size_t len)
 {
 	time_t t = (time_t)(us / 1000000);
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(buf, len, bucket_s >= 86400 ? "%Y-%m-%d" : "%Y-%m-%d %H:00", &tm) == 0)
+	if (!gmtime_r(&t, &tm) || strftime(buf, len,
+					   bucket_s >= 86400 ? "%Y-%m-%d"
+					   : bucket_s < 3600 ? "%Y-%m-%d %H:%M"
+					   : end	     ? "%Y-%m-%d %H:59"
+							     : "%Y-%m-%d %H:00",
+					   &tm) == 0)
 		snprintf(buf, len, "?");
 }
 
-/* The last minute of a bucket, so a period reads inclusive:
- * "09:00 .. 10:59"; per day the day itself. */
+static void format_bucket(uint64_t us, uint32_t bucket_s, char *buf, size_t len)
+{
+	format_bucket_at(us, bucket_s, false, buf, len);
+}
+
 static void format_bucket_end(uint64_t us, uint32_t bucket_s, char *buf, size_t len)
 {
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) ||
-	    strftime(buf, len, bucket_s >= 86400 ? "%Y-%m-%d" : "%Y-%m-%d %H:59", &tm) == 0)
-		snprintf(buf, len, "?");
+	format_bucket_at(us, bucket_s, true, buf, len);
 }
 
 static const char *bucket_unit(const struct timeline *t)
 {
-	return t->bucket_s >= 86400 ? "day" : "hour";
+	return t->bucket_s >= 86400 ? "day" : t->bucket_s >= 3600 ? "hour" : "minute";
 }
 
 /* The short story for the default report: one line per period of the same
@@ -285,7 +300,7 @@ static void print_timeline(FILE *f, const struct report *r, bool chart)
 			fprintf(f, "\nTimeline: no attempts in the window.\n");
 		return;
 	}
-	if (timeline_build(r->hours, r->n_hours, &t) < 0) {
+	if (timeline_build_unit(r->hours, r->n_hours, r->by_minute ? 60 : 3600, &t) < 0) {
 		fprintf(f, "\nTimeline: out of memory.\n");
 		return;
 	}
@@ -308,7 +323,8 @@ static void print_text(FILE *f, const struct report *r, size_t top, bool chart)
 	format_time_iso(r->from_us, from, sizeof(from));
 	format_time_iso(r->to_us, to, sizeof(to));
 	fprintf(f, "lockwatch: port-25 lockdown report\n");
-	fprintf(f, "Window:  %s .. %s (UTC)\n\n", from[0] ? from : "-", to[0] ? to : "-");
+	fprintf(f, "Window:  %s .. %s (UTC%s)\n\n", from[0] ? from : "-", to[0] ? to : "-",
+		r->by_minute ? ", rounded out to whole minutes" : "");
 	fprintf(f, "Verdict: %s\n  %s\n\n", verdict_title(r->verdict), r->reason);
 	print_totals(f, r);
 	report_text_direction(f, r);

@@ -18,6 +18,8 @@ void store_batch_free(struct store_batch *b)
 		return;
 	free(b->src);
 	free(b->hours);
+	free(b->minutes);
+	free(b->folded);
 	free(b->strs);
 	free(b);
 }
@@ -75,20 +77,41 @@ struct batch_source *store_batch_add_source(struct store_batch *b, const struct 
 	return s;
 }
 
+int store_batch_add_folded(struct store_batch *b, const struct lw_addr *addr, uint64_t last_us)
+{
+	if (grow(&b->folded, &b->cap_folded, (uint64_t)b->n_folded + 1, sizeof(*b->folded), 1024) <
+	    0)
+		return -1;
+	b->folded[b->n_folded].addr = *addr;
+	b->folded[b->n_folded].day = (uint32_t)(last_us / 86400000000ULL);
+	b->n_folded++;
+	return 0;
+}
+
+static struct hour_counts *period(struct hour_counts **v, uint32_t *n, uint32_t *cap, uint32_t key)
+{
+	for (uint32_t i = *n; i > 0; i--)
+		if ((*v)[i - 1].hour == key)
+			return &(*v)[i - 1];
+	if (grow(v, cap, (uint64_t)*n + 1, sizeof(**v), 4) < 0)
+		return NULL;
+	struct hour_counts *h = &(*v)[(*n)++];
+	memset(h, 0, sizeof(*h));
+	h->hour = key;
+	return h;
+}
+
+/* A batch spans one flush interval, so it holds one or two hours (or
+ * minutes); only a replay flushed at its end holds many, and then rarely
+ * more than a few hundred hours. */
 struct hour_counts *store_batch_hour(struct store_batch *b, uint32_t hour)
 {
-	/* A batch spans one flush interval, so it holds one or two hours;
-	 * only a replay flushed at its end holds many, and then rarely more
-	 * than a few hundred. */
-	for (uint32_t i = b->n_hours; i > 0; i--)
-		if (b->hours[i - 1].hour == hour)
-			return &b->hours[i - 1];
-	if (grow(&b->hours, &b->cap_hours, (uint64_t)b->n_hours + 1, sizeof(*b->hours), 4) < 0)
-		return NULL;
-	struct hour_counts *h = &b->hours[b->n_hours++];
-	memset(h, 0, sizeof(*h));
-	h->hour = hour;
-	return h;
+	return period(&b->hours, &b->n_hours, &b->cap_hours, hour);
+}
+
+struct hour_counts *store_batch_minute(struct store_batch *b, uint32_t minute)
+{
+	return period(&b->minutes, &b->n_minutes, &b->cap_minutes, minute);
 }
 
 static void counts_add(struct counts *into, const struct counts *from)
@@ -99,6 +122,28 @@ static void counts_add(struct counts *into, const struct counts *from)
 	into->replied += from->replied;
 	into->without_syn += from->without_syn;
 	into->sources += from->sources;
+}
+
+uint32_t store_batch_fold(struct store_batch *b, uint32_t max_sources)
+{
+	uint32_t kept = 0, folded = 0;
+
+	for (uint32_t i = 0; i < b->n_src; i++) {
+		const struct batch_source *s = &b->src[i];
+		bool foldable = b->n_src - folded > max_sources && s->cls == CLASS_OUTSIDE &&
+				s->c.attempts == 1 && !s->reached_us && s->label == BATCH_NOSTR &&
+				s->helo == BATCH_NOSTR;
+		struct hour_counts *h =
+		    foldable ? store_batch_hour(b, (uint32_t)(s->first_us / 3600000000ULL)) : NULL;
+		if (h && store_batch_add_folded(b, &s->addr, s->last_us) == 0) {
+			h->sources_folded++;
+			folded++;
+			continue;
+		}
+		b->src[kept++] = *s;
+	}
+	b->n_src = kept;
+	return folded;
 }
 
 uint64_t store_batch_attempts(const struct store_batch *b)
@@ -157,6 +202,38 @@ static int merge_source(struct store_batch *into, struct batch_source *d,
 	return failed ? -1 : 0;
 }
 
+static int merge_folded(struct store_batch *into, const struct store_batch *from)
+{
+	if (grow(&into->folded, &into->cap_folded, (uint64_t)into->n_folded + from->n_folded,
+		 sizeof(*into->folded), 1024) < 0)
+		return -1;
+	if (from->n_folded)
+		memcpy(into->folded + into->n_folded, from->folded,
+		       (size_t)from->n_folded * sizeof(*from->folded));
+	into->n_folded += from->n_folded;
+	return 0;
+}
+
+static int merge_periods(struct store_batch *into, const struct hour_counts *v, uint32_t n,
+			 struct hour_counts *(*get)(struct store_batch *, uint32_t))
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct hour_counts *h = get(into, v[i].hour);
+		if (!h) {
+			rc = -1;
+			continue;
+		}
+		for (int c = 0; c < CLASS_COUNT; c++) {
+			counts_add(&h->c[c], &v[i].c[c]);
+			h->evicted_open[c] += v[i].evicted_open[c];
+		}
+		h->sources_folded += v[i].sources_folded;
+	}
+	return rc;
+}
+
 int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 		      uint32_t max_sources)
 {
@@ -201,17 +278,10 @@ int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 			rc = -1;
 	}
 	free(buckets);
-	for (uint32_t i = 0; i < from->n_hours; i++) {
-		struct hour_counts *h = store_batch_hour(into, from->hours[i].hour);
-		if (!h) {
-			rc = -1;
-			continue;
-		}
-		for (int c = 0; c < CLASS_COUNT; c++) {
-			counts_add(&h->c[c], &from->hours[i].c[c]);
-			h->evicted_open[c] += from->hours[i].evicted_open[c];
-		}
-	}
+	if (merge_periods(into, from->hours, from->n_hours, store_batch_hour) < 0 ||
+	    merge_periods(into, from->minutes, from->n_minutes, store_batch_minute) < 0 ||
+	    merge_folded(into, from) < 0)
+		rc = -1;
 	into->health = from->health;
 	into->lost += from->lost;
 	return rc;

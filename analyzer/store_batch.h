@@ -28,6 +28,13 @@ struct batch_source {
 	uint32_t next;	 /* merge hash chain (index + 1, 0 = end) */
 };
 
+/* A source folded under a flood: only its address (for the day's
+ * HyperLogLog) and the day of its attempt. */
+struct batch_folded {
+	struct lw_addr addr;
+	uint32_t day; /* days since the epoch */
+};
+
 /* Capture health, absolute values at the time the batch was taken. */
 struct store_health {
 	uint64_t started_us;
@@ -36,6 +43,7 @@ struct store_health {
 	uint64_t undecodable;			      /* malformed packets, every reason */
 	uint64_t tcp_truncated_tail;		      /* TCP headers cut after 14 bytes, decoded */
 	uint64_t clock_jumps;
+	uint64_t sources_folded; /* the aggregate's, absolute */
 	char rules_digest[72];
 };
 
@@ -44,6 +52,10 @@ struct store_batch {
 	uint32_t n_src, cap_src;
 	struct hour_counts *hours; /* increments per hour of attempt start */
 	uint32_t n_hours, cap_hours;
+	struct hour_counts *minutes; /* the same per minute (.hour: the minute) */
+	uint32_t n_minutes, cap_minutes;
+	struct batch_folded *folded; /* folded sources (their counts are in hours) */
+	uint32_t n_folded, cap_folded;
 	char *strs; /* NUL-terminated strings referenced by offset */
 	uint32_t n_strs, cap_strs;
 	struct store_health health;
@@ -56,9 +68,13 @@ void store_batch_free(struct store_batch *b);
 /* Appends a source (copying its strings); NULL when out of memory. */
 struct batch_source *store_batch_add_source(struct store_batch *b, const struct lw_addr *addr,
 					    const char *label, const char *helo);
+/* Adds a folded source; -1 when out of memory. */
+int store_batch_add_folded(struct store_batch *b, const struct lw_addr *addr, uint64_t last_us);
 /* The counters of the hour starting at `hour` (hours since the epoch),
  * created zeroed on first use; NULL when out of memory. */
 struct hour_counts *store_batch_hour(struct store_batch *b, uint32_t hour);
+/* The same for the minute starting at `minute` (minutes since the epoch). */
+struct hour_counts *store_batch_minute(struct store_batch *b, uint32_t minute);
 static inline const char *store_batch_str(const struct store_batch *b, uint32_t off)
 {
 	return off == BATCH_NOSTR ? NULL : b->strs + off;
@@ -75,6 +91,12 @@ int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 /* Keeps the first max_sources sources; the attempts of the others are
  * added to b->lost. */
 void store_batch_trim(struct store_batch *b, uint32_t max_sources);
+
+/* Folds blocked one-attempt outside sources (no label, HELO or reach: the
+ * report needs nothing of them but the count) into the folded list, each
+ * counted in the hour of its attempt, until at most max_sources are left
+ * or none is foldable; returns how many were folded. */
+uint32_t store_batch_fold(struct store_batch *b, uint32_t max_sources);
 
 /* Attempts counted in the batch's sources. */
 uint64_t store_batch_attempts(const struct store_batch *b);

@@ -17,20 +17,28 @@
  *   P attempts              zset  outside source -> attempts
  *   P sources:<yyyymmdd>    HLL   distinct outside sources that day
  *   P series:<yyyymmddHH>   hash  <class>:attempts|<outcome>|replied|evicted_open|
- *                                 reached_without_syn
+ *                                 reached_without_syn, outside:sources_folded
  *   P series:<yyyymmddHH>:<sensor>  the same, for one sensor
+ *   P series:<yyyymmddHHMM>[:<sensor>]  the same per minute, kept for
+ *                                 the minute retention (short windows)
  *   P sensor:<name>         hash  started last_flush packets kernel_drops
  *                                 evictions sources_dropped undecodable
- *                                 tcp_truncated_tail clock_jumps rules_digest
- *                                 version lost batch
- * and three indexes that spare the report a SCAN:
+ *                                 tcp_truncated_tail clock_jumps sources_folded
+ *                                 rules_digest version lost batch minute_retention
+ * and the indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen
+ *   P seen:<class>          zset  the same for allowed and exception sources
  *   P hours                 zset  yyyymmddHH -> start of the hour (s)
+ *   P minutes               zset  yyyymmddHHMM -> start of the minute (s)
  *   P sensors               set   sensor names
+ * Under a flood, blocked one-attempt outside sources are folded (see
+ * aggregate_take_batch): counted in the series and the day's HyperLogLog,
+ * without a src: hash.
  * Keys expire after the retention; the indexes, refreshed by every flush,
  * are trimmed instead: after each batch lands, one script drops what is
  * older than the retention before the batch's newest sighting from seen,
- * attempts, reached and hours (best effort, outside the transaction: a
+ * attempts, reached and hours, and the minutes older than the minute
+ * retention from minutes (best effort, outside the transaction: a
  * server that refuses scripts still gets every count). */
 #ifndef LW_STORE_REDIS_H
 #define LW_STORE_REDIS_H
@@ -44,6 +52,8 @@
 /* Defaults; each is an option of lockwatch replay / lockwatchd. */
 #define STORE_PREFIX_DEFAULT	  "lockwatch:"
 #define STORE_RETENTION_S_DEFAULT (30u * 86400u) /* --redis-retention: 30 days */
+#define STORE_MINUTES_S_DEFAULT	  (48u * 3600u)	 /* --redis-minute-retention: 48 h */
+#define STORE_MAX_PENDING_BYTES	  (16u << 20)	 /* held while Redis is away, within 64 MiB */
 #define STORE_MAX_PENDING_DEFAULT 1048576u	 /* --redis-max-pending sources held */
 #define STORE_CONNECT_TIMEOUT_MS  2000u		 /* a dead host must not hold a flush long */
 #define STORE_COMMAND_TIMEOUT_MS  5000u		 /* a stalled server (DEBUG SLEEP) likewise */
@@ -69,7 +79,13 @@ struct store_config {
 	const char *prefix;
 	const char *sensor; /* this sensor's name */
 	uint32_t retention_s;
-	uint32_t max_pending; /* sources held while Redis is away */
+	uint32_t minute_retention_s; /* of the minute series */
+	uint32_t max_pending;	     /* sources held while Redis is away */
+	/* An offline run (a replay): 0 for the live sensor, which holds up to
+	 * max_pending sources and counts the rest as lost; otherwise nothing
+	 * is ever dropped and store_flush_wait() waits this long for an
+	 * absent Redis before giving up. */
+	uint32_t offline_wait_ms;
 	uint32_t connect_timeout_ms, command_timeout_ms;
 	uint32_t backoff_min_ms, backoff_max_ms;
 };
@@ -89,6 +105,9 @@ struct store {
 	/* statistics */
 	uint64_t batches, commands_last, sources_written;
 	uint64_t lost; /* attempts whose per-source counts were dropped */
+	/* blocked one-attempt sources folded to keep a held batch within its
+	 * bounds (their attempts stay in the series) */
+	uint64_t sources_folded;
 	/* Set once when the server refuses to trim the indexes (a user without
 	 * @scripting): the counts are stored, the indexes grow. The caller
 	 * says it once and clears notice_new. */
@@ -141,6 +160,17 @@ int store_flush_batch(struct store *s, struct store_batch *b);
 /* Retries until nothing is held or max_wait_ms passed, sleeping through
  * the backoff: the end of a replay. 0 when all landed. */
 int store_drain(struct store *s, uint32_t max_wait_ms);
+
+/* An offline run's flush (cfg.offline_wait_ms set): sends what is held and
+ * b, and while Redis is away or refuses the whole batch keeps retrying,
+ * up to offline_wait_ms, so a replay waits for Redis instead of dropping
+ * counts (back-pressure). 0 when all landed; -1 when a batch landed with
+ * refused commands (counted in lost), Redis refused the login, or the
+ * wait ran out: err/errstr say why, and what was not sent stays held
+ * (store_unsent_attempts). */
+int store_flush_wait(struct store *s, struct store_batch *b);
+/* Attempts held and not (known to be) stored. */
+uint64_t store_unsent_attempts(const struct store *s);
 
 /* True while a batch is held (not yet known to have landed). */
 bool store_holding(const struct store *s);

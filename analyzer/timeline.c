@@ -155,13 +155,24 @@ static void add_counts(struct hour_counts *d, const struct hour_counts *s)
 
 int timeline_build(const struct hour_counts *hours, size_t n_hours, struct timeline *ret)
 {
+	return timeline_build_unit(hours, n_hours, 3600, ret);
+}
+
+int timeline_build_unit(const struct hour_counts *hours, size_t n_hours, uint32_t unit_s,
+			struct timeline *ret)
+{
 	memset(ret, 0, sizeof(*ret));
-	ret->bucket_s = 3600;
+	ret->bucket_s = unit_s;
 	if (n_hours == 0)
 		return 0;
-	uint32_t span = hours[n_hours - 1].hour - hours[0].hour + 1;
-	uint32_t per = span > LW_TIMELINE_HOURLY_MAX ? 24 : 1;
-	ret->bucket_s = per * 3600;
+	uint32_t span = hours[n_hours - 1].hour - hours[0].hour + 1, per;
+	if (unit_s < 3600 && span <= LW_TIMELINE_MINUTE_MAX)
+		per = 1;
+	else if (unit_s < 3600) /* minutes drawn per hour, or per day */
+		per = span / 60 > LW_TIMELINE_HOURLY_MAX ? 1440 : 60;
+	else
+		per = span > LW_TIMELINE_HOURLY_MAX ? 24 : 1;
+	ret->bucket_s = per * unit_s;
 	ret->b = calloc(n_hours, sizeof(*ret->b)); /* never more buckets than hours */
 	if (!ret->b)
 		return -1;
@@ -179,7 +190,7 @@ int timeline_build(const struct hour_counts *hours, size_t n_hours, struct timel
 		if (total == 0)
 			continue; /* a series hash with nothing in it */
 		struct timeline_bucket *b = &ret->b[ret->n++];
-		b->from_us = (uint64_t)start * 3600000000ULL;
+		b->from_us = (uint64_t)start * unit_s * 1000000ULL;
 		b->attempts = sum.c[CLASS_OUTSIDE].attempts;
 		b->reached = counts_reached(&sum.c[CLASS_OUTSIDE]);
 		b->total = total;

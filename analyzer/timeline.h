@@ -49,11 +49,17 @@ struct timeline_bucket {
 struct timeline {
 	struct timeline_bucket *b; /* only buckets with attempts, ascending */
 	size_t n;
-	uint32_t bucket_s; /* 3600 or 86400 */
+	uint32_t bucket_s; /* 60, 3600 or 86400 */
 };
 
 /* hours sorted ascending (as report.hours). Returns 0 or -1 (memory). */
 int timeline_build(const struct hour_counts *hours, size_t n_hours, struct timeline *ret);
+/* The same for counters of unit_s seconds each (3600: hours; 60: minutes,
+ * whose `hour` field then holds the minute since the epoch). Minutes are
+ * drawn per minute over at most LW_TIMELINE_MINUTE_MAX of them, else per
+ * hour (per day past LW_TIMELINE_HOURLY_MAX hours). */
+int timeline_build_unit(const struct hour_counts *v, size_t n, uint32_t unit_s,
+			struct timeline *ret);
 void timeline_release(struct timeline *t);
 /* "lockdown effective from here" and the like, for a changed bucket. */
 const char *timeline_change_text(enum verdict v);

@@ -28,6 +28,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 extern const char *lw_progname;
 /* "lockwatch: " + message on stderr. */

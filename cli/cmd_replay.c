@@ -20,7 +20,6 @@
 
 #define REPLAY_SLICE_PACKETS 8192 /* between progress checks: cheap, still smooth */
 #define REPLAY_FLUSH_S	     1	  /* packet-time seconds between Redis flushes, as the daemon */
-#define REPLAY_DRAIN_MS	     3000 /* at the end, how long Redis may take to come back */
 
 static const char replay_usage[] =
     "usage: lockwatch replay [OPTIONS] FILE...\n"
@@ -49,9 +48,13 @@ static const char replay_usage[] =
     "      --sensor-name NAME  this sensor's name in Redis (default: the host name)\n"
     "      --redis-retention DAYS      expiry of the per-source and hourly keys, and the\n"
     "                                  age past which the indexes drop a source (default 30)\n"
+    "      --redis-minute-retention HOURS  expiry of the per-minute series that\n"
+    "                                  short report windows read (default 48)\n"
     "      --redis-max-pending N       sources held while Redis is away (default 1048576)\n"
     "      --flush-interval SECONDS    packet time between flushes (default 1;\n"
     "                          0: once, at the end)\n"
+    "      --redis-wait SECONDS        reading waits for Redis; how long it may be\n"
+    "                          away before the replay stops writing to it (default 60)\n"
     "\n"
     "Exit status: 0 EFFECTIVE, 1 UNPROVEN, 2 NOT EFFECTIVE, 3 INCONCLUSIVE,\n"
     "64 bad usage, 65 bad rules or damaged capture, 66 a file cannot be opened,\n"
@@ -68,6 +71,7 @@ struct replay_opts {
 	struct pipeline_config pc;
 	struct redis_opts ro;
 	uint32_t flush_s;
+	uint32_t redis_wait_s;
 };
 
 static int parse_args(int argc, char **argv, struct replay_opts *o)
@@ -79,8 +83,10 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 		OPT_MAX_SOURCES,
 		OPT_SENSOR_NAME,
 		OPT_RETENTION,
+		OPT_MINUTE_RETENTION,
 		OPT_MAX_PENDING,
 		OPT_FLUSH,
+		OPT_REDIS_WAIT,
 		OPT_TIMELINE
 	};
 	static const struct option longopts[] = {
@@ -94,8 +100,10 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	    REDIS_OPTS_LONGOPTS,
 	    {"sensor-name", required_argument, NULL, OPT_SENSOR_NAME},
 	    {"redis-retention", required_argument, NULL, OPT_RETENTION},
+	    {"redis-minute-retention", required_argument, NULL, OPT_MINUTE_RETENTION},
 	    {"redis-max-pending", required_argument, NULL, OPT_MAX_PENDING},
 	    {"flush-interval", required_argument, NULL, OPT_FLUSH},
+	    {"redis-wait", required_argument, NULL, OPT_REDIS_WAIT},
 	    {"timeline", no_argument, NULL, OPT_TIMELINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -111,6 +119,7 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	pipeline_config_defaults(&o->pc);
 	redis_opts_defaults(&o->ro);
 	o->flush_s = REPLAY_FLUSH_S;
+	o->redis_wait_s = LW_REDIS_WAIT_S;
 	optind = 1;
 	while ((c = lw_getopt(argc, argv, ":r:s:jh", longopts, "replay",
 			      "lockwatch replay --help")) != -1) {
@@ -162,6 +171,11 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 				return -1;
 			o->ro.retention_days = (uint32_t)v;
 			break;
+		case OPT_MINUTE_RETENTION:
+			if (parse_uint_flag("--redis-minute-retention", optarg, 1, 8760, &v) < 0)
+				return -1;
+			o->ro.minute_retention_hours = (uint32_t)v;
+			break;
 		case OPT_MAX_PENDING:
 			if (parse_uint_flag("--redis-max-pending", optarg, 1, 1u << 28, &v) < 0)
 				return -1;
@@ -174,6 +188,11 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 			if (parse_uint_flag("--flush-interval", optarg, 0, 86400, &v) < 0)
 				return -1;
 			o->flush_s = (uint32_t)v;
+			break;
+		case OPT_REDIS_WAIT:
+			if (parse_uint_flag("--redis-wait", optarg, 0, 86400, &v) < 0)
+				return -1;
+			o->redis_wait_s = (uint32_t)v;
 			break;
 		case 'h':
 			fputs(replay_usage, stdout);
@@ -210,15 +229,20 @@ struct replay_store {
 	struct pipeline *p;
 	struct capture *cap;
 	uint64_t interval_us, next_us, started_us;
-	bool refused; /* the server refused part of a batch (wrong key type, OOM) */
+	bool refused;	 /* the server refused part of a batch (wrong key type, OOM) */
+	bool gave_up;	 /* Redis stayed away longer than --redis-wait */
+	uint64_t unsent; /* attempts of the batches taken after giving up */
 	char last_err[sizeof(((struct store *)0)->errstr)];
 };
 
-static void replay_flush(struct replay_store *rs)
+/* drain: first finish what the pipeline has read ahead (not from inside
+ * the aggregate, which the pipeline is calling). */
+static void replay_send(struct replay_store *rs, bool drain)
 {
 	struct store_batch *b;
 
-	pipeline_drain(rs->p); /* the batch holds every packet read so far */
+	if (drain)
+		pipeline_drain(rs->p); /* the batch holds every packet read so far */
 	b = aggregate_take_batch(rs->p->agg);
 	struct capture_stats cs;
 	struct tracker_stats ts;
@@ -239,19 +263,46 @@ static void replay_flush(struct replay_store *rs)
 		snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
 			 rules_digest(rs->p->rules) ? rules_digest(rs->p->rules) : "");
 	}
-	/* Say each new trouble once; the replay goes on either way. A batch
-	 * the server answered with an error landed except for what failed;
-	 * otherwise it is held and sent again. */
-	if (store_flush_batch(rs->s, b) < 0 && rs->s->err != STORE_ERR_BACKOFF) {
-		bool refused = rs->s->err == STORE_ERR_REPLY;
-		rs->refused |= refused;
-		if (strcmp(rs->last_err, rs->s->errstr) != 0) {
-			lw_error("%s (%s)", rs->s->errstr,
-				 refused ? "the rest of the batch was stored"
-					 : "counts held in memory, retrying");
-			snprintf(rs->last_err, sizeof(rs->last_err), "%s", rs->s->errstr);
-		}
+	if (rs->gave_up) { /* counted, not sent: the report still covers them */
+		rs->unsent += b ? store_batch_attempts(b) : 0;
+		store_batch_free(b);
+		return;
 	}
+	/* Reading waits while the batch is sent, and while Redis is away,
+	 * up to --redis-wait: an offline run never drops counts. A batch the
+	 * server answered with errors landed except for what failed (said
+	 * once per message); one that could not be sent in time ends the
+	 * writing, and the replay reads on for its report. */
+	if (store_flush_wait(rs->s, b) == 0)
+		return;
+	if (rs->s->pending || rs->s->unknown) {
+		rs->gave_up = true;
+		lw_error("%s (Redis %s; no more counts are sent, the report covers the whole "
+			 "capture)",
+			 rs->s->errstr,
+			 rs->s->err == STORE_ERR_AUTH ? "refused the login"
+						      : "did not come back in time");
+		return;
+	}
+	rs->refused = true;
+	if (strcmp(rs->last_err, rs->s->errstr) != 0) {
+		lw_error("%s (the rest of the batch was stored)", rs->s->errstr);
+		snprintf(rs->last_err, sizeof(rs->last_err), "%s", rs->s->errstr);
+	}
+}
+
+static void replay_flush(struct replay_store *rs)
+{
+	replay_send(rs, true);
+}
+
+/* Back-pressure: a flood of new sources filled the aggregate's table of
+ * changes before the flush interval ended; send them now, waiting for
+ * Redis, rather than lose them. */
+static void replay_pending_full(struct aggregate *ag, void *ctx)
+{
+	(void)ag;
+	replay_send(ctx, false);
 }
 
 static void replay_packet(int linktype, const struct pcap_pkthdr *h, const uint8_t *data,
@@ -281,16 +332,21 @@ static int replay_store_open(struct replay_opts *o, struct replay_store *rs)
 	int rc = redis_opts_config(&o->ro, &cfg, &password, sensor, sizeof(sensor));
 	if (rc)
 		return rc;
+	cfg.offline_wait_ms = o->redis_wait_s ? o->redis_wait_s * 1000u : 1u;
 	rs->s = store_new(&cfg);
 	redis_opts_free_password(password);
 	if (!rs->s) {
 		lw_error("replay: out of memory");
 		return LW_EXIT_SOFTWARE;
 	}
-	if (rs->s->err) {
-		lw_error("%s (replaying anyway; will retry)", rs->s->errstr);
-		snprintf(rs->last_err, sizeof(rs->last_err), "%s", rs->s->errstr);
-	}
+	/* A refused login is for good: the replay runs without Redis. */
+	rs->gave_up = rs->s->err == STORE_ERR_AUTH;
+	if (rs->gave_up)
+		lw_error("%s (replaying without Redis: no counts are sent)", rs->s->errstr);
+	else if (rs->s->err)
+		lw_error("%s (replaying; reading waits up to %u s for Redis)", rs->s->errstr,
+			 o->redis_wait_s);
+
 	/* hiredis writes with write(2): a server that went away must give
 	 * EPIPE, not kill the replay */
 	signal(SIGPIPE, SIG_IGN);
@@ -299,19 +355,21 @@ static int replay_store_open(struct replay_opts *o, struct replay_store *rs)
 	return 0;
 }
 
-/* The last batch, and a short wait for Redis if it is away; returns 0 or
+/* The last batch (waiting for Redis as every flush does); returns 0 or
  * LW_EXIT_UNAVAILABLE when something could not be stored. */
 static int replay_store_close(struct replay_store *rs)
 {
 	int rc = 0;
 
 	replay_flush(rs);
-	if (store_drain(rs->s, REPLAY_DRAIN_MS) < 0 || rs->s->lost) {
-		if (store_holding(rs->s))
-			lw_error("%s: the counts of %u source(s) were not stored", rs->s->errstr,
-				 rs->s->pending	  ? rs->s->pending->n_src
-				 : rs->s->unknown ? rs->s->unknown->n_src
-						  : 0u);
+	if (!rs->gave_up && store_holding(rs->s)) /* the lost count of a refusal */
+		store_flush_wait(rs->s, NULL);
+	if (rs->gave_up || rs->s->lost) {
+		uint64_t unsent = rs->unsent + store_unsent_attempts(rs->s);
+		if (rs->gave_up)
+			lw_error("redis: %llu attempt(s) were not stored (the report below counts "
+				 "them)",
+				 (unsigned long long)unsent);
 		if (rs->s->lost)
 			lw_error("redis: %llu attempt(s) could not be stored per source "
 				 "(recorded as 'lost' in the sensor)",
@@ -378,6 +436,9 @@ int cmd_replay(int argc, char **argv)
 			return rc;
 		}
 		aggregate_track_changes(p->agg);
+		p->agg->pending_full = replay_pending_full;
+		p->agg->pending_full_ctx = &rs;
+		p->agg->pending_full_at = LW_STORE_BATCH_SOURCES;
 	}
 	memset(&rep, 0, sizeof(rep));
 	rep.top = o.top;

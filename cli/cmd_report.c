@@ -27,8 +27,9 @@ static const char report_usage[] =
     "      --redis-password-file FILE the password is the file's first line\n"
     "                                 (default: $" REDIS_PASSWORD_ENV ")\n"
     "      --redis-prefix P           key prefix (default " STORE_PREFIX_DEFAULT ")\n"
-    "      --since DURATION           only the last N s, m, h, d or w (e.g. 2h, 7d);\n"
-    "                                 default: everything Redis retains\n"
+    "      --since DURATION           only the last N s, m, h, d or w (e.g. 2m, 2h, 7d);\n"
+    "                                 exact to the minute within the minute\n"
+    "                                 retention; default: everything Redis retains\n"
     "      --sensor NAME              one sensor's view (default: all merged)\n"
     "  -j, --json                     print the report as one JSON object\n"
     "      --timeline                 chart outside attempts per hour (per day past 3 days)\n"
@@ -147,6 +148,21 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
+/* The report's "now", in microseconds. LOCKWATCH_REPORT_CLOCK=EPOCH (in
+ * seconds) stands in for the system clock in tests, as
+ * LOCKWATCH_DOCTOR_CLOCK does for doctor: a window ending "now" over a
+ * generated capture needs a now the test chooses. */
+static uint64_t report_now_us(void)
+{
+	const char *fake = getenv("LOCKWATCH_REPORT_CLOCK");
+	struct timespec ts;
+
+	if (fake && *fake)
+		return strtoull(fake, NULL, 10) * 1000000ULL;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_opts o;
@@ -176,9 +192,10 @@ int cmd_report(int argc, char **argv)
 		store_free(s);
 		return LW_EXIT_UNAVAILABLE;
 	}
+	q.now_us = report_now_us();
 	if (o.since_s) {
-		uint64_t now = (uint64_t)time(NULL);
-		q.since_us = (now > o.since_s ? now - o.since_s : 1) * 1000000ULL;
+		uint64_t span_us = o.since_s * 1000000ULL;
+		q.since_us = q.now_us > span_us ? q.now_us - span_us : 1;
 	}
 	q.sensor = o.sensor;
 	memset(&rep, 0, sizeof(rep));

@@ -20,7 +20,7 @@
 #include "analyzer/rules.h"
 #include "analyzer/spf.h"
 #include "cli/cmd.h"
-#include "cli/spf_resolve.h"
+#include "dns/resolve.h"
 
 #define UPDATE_TIMEOUT_DEFAULT 2  /* seconds per try; --timeout */
 #define UPDATE_TIMEOUT_MAX     60 /* seconds: beyond this a resolver is gone, not slow */
@@ -450,7 +450,7 @@ static int parse_update_opts(int argc, char **argv, struct update_opts *o)
 	struct sockaddr_in6 sa6;
 	struct sockaddr_in sa4;
 	int family;
-	if (o->resolver && spf_resolver_parse(o->resolver, &sa6, &sa4, &family) < 0) {
+	if (o->resolver && dns_resolver_parse(o->resolver, &sa6, &sa4, &family) < 0) {
 		lw_error("rules update: --resolver '%s' is not ADDR[:PORT] (IPv4, IPv6 or "
 			 "[IPv6]:PORT)",
 			 o->resolver);
@@ -504,8 +504,8 @@ int cmd_rules_update(int argc, char **argv)
 
 	if (parse_update_opts(argc, argv, &o) < 0)
 		return LW_EXIT_USAGE;
-	struct spf_resolver *rv =
-	    spf_resolver_new(o.resolver, (unsigned)o.timeout, (unsigned)o.tries);
+	struct dns_resolver *rv =
+	    dns_resolver_new(o.resolver, (unsigned)o.timeout, (unsigned)o.tries);
 	if (!rv) {
 		lw_error("rules update: out of memory");
 		return LW_EXIT_SOFTWARE;
@@ -513,7 +513,7 @@ int cmd_rules_update(int argc, char **argv)
 	if (rv->err) {
 		lw_error("rules update: %s", rv->errstr);
 		ex = status_exit(rv->err);
-		spf_resolver_free(rv);
+		dns_resolver_free(rv);
 		return ex;
 	}
 	diag_init(&d);
@@ -533,7 +533,7 @@ int cmd_rules_update(int argc, char **argv)
 		ex = LW_EXIT_DATAERR;
 		goto out;
 	}
-	char shown[SPF_RESOLVER_TEXT_MAX + 32];
+	char shown[DNS_RESOLVER_TEXT_MAX + 32];
 	snprintf(shown, sizeof(shown), o.resolver ? "%s" : "%s (from /etc/resolv.conf)", rv->shown);
 	text = render(&res, res.hosts[0].name, shown, &d, &len);
 	new = calloc(n_new, sizeof(*new));
@@ -594,6 +594,6 @@ out:
 	free(text);
 	diag_clear(&d);
 	spf_result_clear(&res);
-	spf_resolver_free(rv);
+	dns_resolver_free(rv);
 	return ex;
 }

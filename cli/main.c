@@ -15,6 +15,8 @@ static const struct cmd_entry commands[] = {
      "judge the lockdown from what the sensors stored in Redis", cmd_report},
     {"doctor", "doctor [-i IFACE] [-r RULES] [--redis URL] ...",
      "check what a verdict depends on before trusting it", cmd_doctor},
+    {"probe", "probe [--level tcp|smtp] [--send] [--domain DOMAIN] [--json] TARGET...",
+     "test the lockdown from outside: connect, speak SMTP, check the MX records", cmd_probe},
 };
 
 static void usage(FILE *f)

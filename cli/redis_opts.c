@@ -16,6 +16,7 @@ void redis_opts_defaults(struct redis_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->prefix = STORE_PREFIX_DEFAULT;
 	o->retention_days = STORE_RETENTION_S_DEFAULT / 86400u;
+	o->minute_retention_hours = STORE_MINUTES_S_DEFAULT / 3600u;
 	o->max_pending = STORE_MAX_PENDING_DEFAULT;
 }
 
@@ -112,6 +113,7 @@ int redis_opts_config(const struct redis_opts *o, struct store_config *cfg, char
 	cfg->prefix = o->prefix;
 	cfg->sensor = sensor_buf;
 	cfg->retention_s = o->retention_days * 86400u;
+	cfg->minute_retention_s = o->minute_retention_hours * 3600u;
 	cfg->max_pending = o->max_pending;
 	if (o->password_file) {
 		*ret_password = read_password_file(o->password_file, &rc);

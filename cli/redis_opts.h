@@ -19,6 +19,7 @@ struct redis_opts {
 	const char *prefix;
 	const char *sensor; /* NULL: the host name */
 	uint32_t retention_days;
+	uint32_t minute_retention_hours;
 	uint32_t max_pending;
 };
 

@@ -41,10 +41,31 @@ int addr_parse(const char *text, struct lw_addr *ret_addr)
 	return -1;
 }
 
+/* IPv4 by hand: glibc's inet_ntop prints it with sprintf, and the store
+ * formats an address per source of a flood. */
+static void format4(const uint8_t *b, char *buf)
+{
+	char *p = buf;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
 const char *addr_format(const struct lw_addr *a, char *buf, size_t len)
 {
 	int af = a->family == LW_AF_INET ? AF_INET : AF_INET6;
 
+	if (a->family == LW_AF_INET && len >= 16) {
+		format4(a->bytes, buf);
+		return buf;
+	}
 	if (a->family == LW_AF_NONE || inet_ntop(af, a->bytes, buf, (socklen_t)len) == NULL) {
 		if (len > 0)
 			buf[0] = '\0';

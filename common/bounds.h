@@ -53,6 +53,20 @@
 /* bits of the filter remembering evicted sources (1 MiB), so a source that
  * comes back is flagged as counted from its return */
 #define LW_SOURCES_EVICTED_BITS (1u << 23)
+/* new blocked one-attempt outside sources the store writes a Redis hash
+ * for: a burst, then a rate per second of packet time; past them (a
+ * flood) the rest are folded into the series and the HyperLogLog, as they
+ * are once the source table is full */
+#define LW_STORE_FOLD_BURST 4096
+#define LW_STORE_FOLD_RATE  1000
+/* sources changed after which an offline run (replay --redis, lockwatchd
+ * -r) sends a batch before its flush interval ends: a batch and its
+ * encoding stay within a few MiB under a flood */
+#define LW_STORE_BATCH_SOURCES 8192
+/* addresses of sources folded between two batches (20 B each) when the
+ * table of changes is full; past it a fold is counted, its address not
+ * added to the HyperLogLog */
+#define LW_STORE_FOLD_HELD 262144
 /* worst sources listed in the report, text and JSON; --top (0: all) */
 #define LW_REPORT_SOURCES_DEFAULT 20
 
@@ -64,6 +78,9 @@
 #define LW_DAEMON_TICK_US 1000000ULL
 /* 1 s between store flushes; --flush-interval */
 #define LW_DAEMON_FLUSH_US 1000000ULL
+/* 60 s: how long an offline run (replay --redis, lockwatchd -r) waits for
+ * an absent Redis before it gives up writing; --redis-wait */
+#define LW_REDIS_WAIT_S 60
 /* 1 h between summary alerts; --summary-interval */
 #define LW_DAEMON_SUMMARY_US 3600000000ULL
 /* packets per loop turn, so timers and signals run even when the interface
@@ -90,5 +107,6 @@
  * more hours than a replay holds counts the rest as dropped. */
 #define LW_TIMELINE_MAX_HOURS  17568 /* hours held by a replay: two leap years */
 #define LW_TIMELINE_HOURLY_MAX 72    /* hours: a longer window is drawn per day */
+#define LW_TIMELINE_MINUTE_MAX 180   /* minutes: a longer short window is drawn per hour */
 
 #endif

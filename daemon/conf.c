@@ -26,7 +26,9 @@ enum key_id {
 	K_REDIS_PASSWORD_FILE,
 	K_REDIS_PREFIX,
 	K_REDIS_RETENTION,
+	K_REDIS_MINUTE_RETENTION,
 	K_REDIS_MAX_PENDING,
+	K_REDIS_WAIT,
 	K_FOREGROUND,
 	K_LINGER,
 	K_FLUSH_INTERVAL,
@@ -61,8 +63,12 @@ const struct config_key config_keys[] = {
     [K_REDIS_PREFIX] = {"redis-prefix", CONFIG_STRING, "PREFIX", "Redis key prefix (lockwatch:)"},
     [K_REDIS_RETENTION] = {"redis-retention", CONFIG_UINT, "DAYS",
 			   "expiry of per-source and hourly keys, index trim age (30)"},
+    [K_REDIS_MINUTE_RETENTION] = {"redis-minute-retention", CONFIG_UINT, "HOURS",
+				  "expiry of the per-minute series (48)"},
     [K_REDIS_MAX_PENDING] = {"redis-max-pending", CONFIG_UINT, "N",
 			     "sources held while Redis is away (1048576)"},
+    [K_REDIS_WAIT] = {"redis-wait", CONFIG_SECONDS, "SECONDS",
+		      "with -r: how long Redis may be away before giving up (60)"},
     [K_FOREGROUND] = {"foreground", CONFIG_BOOL, NULL, "alerts and messages to stderr"},
     [K_LINGER] = {"linger-after-replay", CONFIG_BOOL, NULL,
 		  "with -r: keep running after the files, until SIGTERM"},
@@ -86,18 +92,27 @@ const unsigned config_n_keys = K_COUNT;
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) == K_COUNT, "one row per key");
 
 static const struct key_range ranges[K_COUNT] = {
-    [K_REDIS_RETENTION] = {1, 3650},   [K_REDIS_MAX_PENDING] = {1, 1u << 28},
-    [K_FLUSH_INTERVAL] = {1, 3600},    [K_SUMMARY_INTERVAL] = {0, 604800},
-    [K_DEDUP_WINDOW] = {0, 604800},    [K_FLOOD_RATE] = {1, 1000000},
-    [K_FLOOD_BURST] = {0, 1000000},    [K_TIMEOUT] = {1, 3600},
-    [K_MAX_ATTEMPTS] = {16, 1u << 26}, [K_MAX_SOURCES] = {16, 1u << 28},
-    [K_BUFFER_SIZE] = {1, 4096},       [K_DELIVERY_MS] = {0, 1000},
+    [K_REDIS_RETENTION] = {1, 3650},
+    [K_REDIS_MAX_PENDING] = {1, 1u << 28},
+    [K_FLUSH_INTERVAL] = {1, 3600},
+    [K_SUMMARY_INTERVAL] = {0, 604800},
+    [K_DEDUP_WINDOW] = {0, 604800},
+    [K_FLOOD_RATE] = {1, 1000000},
+    [K_FLOOD_BURST] = {0, 1000000},
+    [K_TIMEOUT] = {1, 3600},
+    [K_MAX_ATTEMPTS] = {16, 1u << 26},
+    [K_MAX_SOURCES] = {16, 1u << 28},
+    [K_BUFFER_SIZE] = {1, 4096},
+    [K_DELIVERY_MS] = {0, 1000},
+    [K_REDIS_MINUTE_RETENTION] = {1, 8760},
+    [K_REDIS_WAIT] = {0, 86400},
 };
 
 void config_init(struct daemon_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->flush_interval_us = LW_DAEMON_FLUSH_US;
+	cfg->redis_wait_s = LW_REDIS_WAIT_S;
 	cfg->summary_interval_us = LW_DAEMON_SUMMARY_US;
 	cfg->dedup_window_us = LW_ALERT_DEDUP_WINDOW_US;
 	cfg->flood_rate = LW_ALERT_FLOOD_RATE;
@@ -286,6 +301,12 @@ int config_set(struct daemon_config *cfg, const char *key, const char *value, ch
 		return set_string(&cfg->redis_prefix, value, err, errlen);
 	case K_REDIS_RETENTION:
 		cfg->redis_retention_days = (uint32_t)n;
+		return 0;
+	case K_REDIS_MINUTE_RETENTION:
+		cfg->redis_minute_retention_hours = (uint32_t)n;
+		return 0;
+	case K_REDIS_WAIT:
+		cfg->redis_wait_s = (uint32_t)n;
 		return 0;
 	case K_REDIS_MAX_PENDING:
 		cfg->redis_max_pending = (uint32_t)n;

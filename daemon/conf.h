@@ -27,8 +27,10 @@ struct daemon_config {
 	char *redis_password_file; /* NULL: $LOCKWATCH_REDIS_PASSWORD if set */
 	char *redis_prefix;
 	uint32_t redis_retention_days, redis_max_pending; /* 0: the store's default */
-	bool foreground; /* alerts and messages to stderr, not the journal */
-	bool linger;	 /* replay: keep running after the files, until a signal */
+	uint32_t redis_minute_retention_hours;		  /* 0: the store's default */
+	uint32_t redis_wait_s; /* replay: how long Redis may be away before giving up */
+	bool foreground;       /* alerts and messages to stderr, not the journal */
+	bool linger;	       /* replay: keep running after the files, until a signal */
 	uint64_t flush_interval_us;
 	uint64_t summary_interval_us;
 	uint64_t dedup_window_us;

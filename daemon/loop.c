@@ -215,6 +215,17 @@ static int on_capture_io(sd_event_source *s, int fd, uint32_t revents, void *use
 static int on_replay(sd_event_source *s, void *userdata)
 {
 	struct daemon *d = userdata;
+
+	if (daemon_store_gave_up(d)) {
+		/* an offline run never drops counts: it stops, and says so */
+		fprintf(stderr,
+			"lockwatchd: replay stopped: Redis stayed away longer than "
+			"redis-wait (%u s)\n",
+			d->cfg->redis_wait_s);
+		sd_event_source_set_enabled(s, SD_EVENT_OFF);
+		d->exit_code = LW_EXIT_UNAVAILABLE;
+		return sd_event_exit(sd_event_source_get_event(s), LW_EXIT_UNAVAILABLE);
+	}
 	int n = capture_next(d->cap, LW_DAEMON_BATCH, pipeline_packet, d->pipe);
 
 	pipeline_drain(d->pipe); /* timers and the store read what it counted */
@@ -229,6 +240,7 @@ static int on_replay(sd_event_source *s, void *userdata)
 	sd_event_source_set_enabled(s, SD_EVENT_OFF);
 	pipeline_finish(d->pipe);
 	alerter_flush(d->alerter);
+	daemon_store_replay_done(d);
 	d->replay_done = true;
 	raise_summary(d, "replay finished");
 	if (d->input_errors)

@@ -6,10 +6,18 @@
  * the aggregate and go with the next batch, so a stalled Redis costs
  * memory within the store's bound, never capture time and never counts.
  * The worker reports success or failure; the loop turns a change into the
- * "redis_lost" / "redis_regained" alerts. */
+ * "redis_lost" / "redis_regained" alerts.
+ *
+ * A replay (-r) is offline: it never drops counts. While it reads, the
+ * worker waits for an absent Redis (up to redis-wait), and reading waits
+ * for the worker whenever the changes could outgrow what the aggregate
+ * holds for the next batch (back-pressure); when Redis stays away longer,
+ * the replay stops with exit 69 and says what was not stored. Once the
+ * files are read (a lingering replay) it behaves as the live sensor. */
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +41,20 @@ struct daemon_store {
 	char errstr[sizeof(((struct store *)0)->errstr)]; /* set before in_flight clears */
 	bool reported_failing; /* loop thread: what the last alert said */
 	uint64_t started_us;
+	bool offline;	     /* a replay */
+	atomic_bool reading; /* a replay still reading its files: wait, never drop */
+	atomic_bool gave_up; /* Redis stayed away longer than redis-wait */
+	uint64_t unsent;     /* attempts of batches taken after giving up */
 };
 
 static void run_flush(void *job, void *ctx)
 {
 	struct daemon_store *ds = ctx;
-	int r = store_flush_batch(ds->store, job);
+	bool wait = ds->offline && atomic_load(&ds->reading);
+	int r = wait ? store_flush_wait(ds->store, job) : store_flush_batch(ds->store, job);
 
+	if (wait && r < 0 && (ds->store->pending || ds->store->unknown))
+		atomic_store(&ds->gave_up, true);
 	if (ds->store->notice_new) { /* once: the counts were stored */
 		ds->store->notice_new = false;
 		fprintf(stderr, "lockwatchd: %s; every count is stored\n", ds->store->notice);
@@ -56,6 +71,30 @@ static void run_flush(void *job, void *ctx)
 	atomic_store(&ds->lost, ds->store->lost);
 	atomic_store(&ds->failing, r < 0);
 	atomic_store(&ds->in_flight, false);
+}
+
+static void fill_health(struct daemon *d, struct store_batch *b);
+
+/* A replay's back-pressure, called by the aggregate when its table of
+ * changes is full (a flood of new sources within one flush interval):
+ * reading waits for the batch in flight, then sends the changes. */
+static void pending_full(struct aggregate *ag, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct daemon_store *ds = d->store;
+
+	if (!atomic_load(&ds->reading))
+		return; /* lingering: the live rules (held, or lost past the bound) */
+	worker_drain(ds->worker);
+	if (!atomic_load(&ds->gave_up)) {
+		daemon_store_flush(d);
+		return;
+	}
+	/* Redis is gone for good and the replay is stopping: counted */
+	struct store_batch *b = aggregate_take_batch(ag);
+	if (b)
+		ds->unsent += store_batch_attempts(b);
+	store_batch_free(b);
 }
 
 int daemon_store_start(struct daemon *d)
@@ -76,11 +115,15 @@ int daemon_store_start(struct daemon *d)
 	ro.sensor = cfg->sensor_name;
 	if (cfg->redis_retention_days)
 		ro.retention_days = cfg->redis_retention_days;
+	if (cfg->redis_minute_retention_hours)
+		ro.minute_retention_hours = cfg->redis_minute_retention_hours;
 	if (cfg->redis_max_pending)
 		ro.max_pending = cfg->redis_max_pending;
 	int rc = redis_opts_config(&ro, &sc, &password, sensor, sizeof(sensor));
 	if (rc)
 		return rc;
+	if (!cfg->interface) /* 0 s: give up at the first failure */
+		sc.offline_wait_ms = cfg->redis_wait_s ? cfg->redis_wait_s * 1000u : 1u;
 	struct daemon_store *ds = calloc(1, sizeof(*ds));
 	if (!ds) {
 		redis_opts_free_password(password);
@@ -89,6 +132,9 @@ int daemon_store_start(struct daemon *d)
 	}
 	d->store = ds;
 	ds->started_us = daemon_now_us();
+	ds->offline = !cfg->interface;
+	atomic_store(&ds->reading, ds->offline);
+
 	ds->store = store_new(&sc);
 	redis_opts_free_password(password);
 	if (!ds->store) {
@@ -109,6 +155,11 @@ int daemon_store_start(struct daemon *d)
 	aggregate_track_changes(d->pipe->agg);
 	d->redis.on = true;
 	d->redis.up = !atomic_load(&ds->failing);
+	if (ds->offline) {
+		d->pipe->agg->pending_full = pending_full;
+		d->pipe->agg->pending_full_ctx = d;
+		d->pipe->agg->pending_full_at = LW_STORE_BATCH_SOURCES;
+	}
 	return 0;
 }
 
@@ -179,6 +230,26 @@ void daemon_store_flush(struct daemon *d)
 	}
 }
 
+bool daemon_store_gave_up(struct daemon *d)
+{
+	return d->store && atomic_load(&d->store->gave_up);
+}
+
+void daemon_store_replay_done(struct daemon *d)
+{
+	struct daemon_store *ds = d->store;
+
+	if (!ds)
+		return;
+	/* what was read goes out before a lingering replay turns live */
+	worker_drain(ds->worker);
+	if (!atomic_load(&ds->gave_up)) {
+		daemon_store_flush(d);
+		worker_drain(ds->worker);
+	}
+	atomic_store(&ds->reading, false);
+}
+
 int daemon_store_stop(struct daemon *d)
 {
 	struct daemon_store *ds = d->store;
@@ -190,20 +261,42 @@ int daemon_store_stop(struct daemon *d)
 	worker_free(ds->worker);
 	ds->worker = NULL;
 	if (ds->store) {
+		struct store *s = ds->store;
 		struct store_batch *b = aggregate_take_batch(d->pipe->agg);
+		uint64_t unsent = 0;
 		if (b)
 			fill_health(d, b);
-		store_flush_batch(ds->store, b);
-		if (store_drain(ds->store, DAEMON_STORE_DRAIN_MS) < 0 || ds->store->lost) {
-			fprintf(stderr, "lockwatchd: final flush incomplete: %s%s\n",
-				ds->store->errstr,
-				ds->store->lost ? " (some per-source counts were lost)" : "");
-			rc = LW_EXIT_UNAVAILABLE;
+		if (atomic_load(&ds->gave_up)) {
+			/* one more try, no more waiting: the run already waited */
+			store_flush_batch(s, b);
+		} else {
+			store_flush_batch(s, b);
+			store_drain(s, DAEMON_STORE_DRAIN_MS);
 		}
+		unsent = store_unsent_attempts(s) + ds->unsent;
+		/* Each part of the message has its own reason: the error of a
+		 * flush that did not land, or the counts dropped earlier while
+		 * Redis was away (the last flush itself may have landed). */
+		if (store_holding(s) || ds->unsent)
+			fprintf(stderr,
+				"lockwatchd: final flush incomplete: %s: %" PRIu64
+				" attempt(s) not stored%s\n",
+				s->errstr[0] ? s->errstr : "redis: not connected", unsent,
+				atomic_load(&ds->gave_up)
+				    ? " (Redis stayed away longer than redis-wait)"
+				    : "");
+		if (s->lost)
+			fprintf(
+			    stderr,
+			    "lockwatchd: %" PRIu64 " attempt(s) lost their per-source counts while "
+			    "Redis was away or refused them (recorded as 'lost' in sensor:%s)\n",
+			    s->lost, s->sensor);
+		if (store_holding(s) || ds->unsent || s->lost)
+			rc = LW_EXIT_UNAVAILABLE;
 		d->redis.up = rc == 0;
-		d->redis.held = store_held_sources(ds->store);
-		d->redis.lost = ds->store->lost;
-		store_free(ds->store);
+		d->redis.held = store_held_sources(s);
+		d->redis.lost = s->lost;
+		store_free(s);
 	}
 	free(ds);
 	d->store = NULL;

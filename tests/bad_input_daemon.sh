@@ -38,7 +38,8 @@ D="-c empty.conf --rules r.rules -r good.pcap"
 
 # ---- lockwatchd: options without a value ------------------------------------
 for opt in -i -r -c --interface --replay --config --rules --sensor-name --user --redis \
-	--redis-password-file --redis-prefix --redis-retention --redis-max-pending \
+	--redis-password-file --redis-prefix --redis-retention --redis-minute-retention \
+	--redis-max-pending --redis-wait \
 	--flush-interval --summary-interval --dedup-window --flood-rate --flood-burst \
 	--timeout --max-attempts --max-sources --buffer-size --delivery-ms; do
 	lwd_case 64 "lockwatchd: option '$opt' needs a value" "lockwatchd $opt missing" -- $opt
@@ -74,6 +75,8 @@ lwd_numeric() {
 	done
 }
 lwd_numeric redis-retention 1 3650 0 3651
+lwd_numeric redis-minute-retention 1 8760 0 8761
+lwd_numeric redis-wait 0 86400 "" 86401
 lwd_numeric redis-max-pending 1 268435456 0 268435457
 lwd_numeric flush-interval 1 3600 0 3601
 lwd_numeric summary-interval 0 604800 "" 604801
@@ -167,7 +170,7 @@ lw_case 69 "lockwatch: redis $S: NOAUTH Authentication required." "report: no pa
 	report --redis "$S"
 lw_case 69 "lockwatch: redis $S: WRONGPASS invalid username-password pair or user is disabled." \
 	"report: wrong password" -- report --redis "$S" --redis-password-file badpw
-lw_case 69 "lockwatch: redis $S: WRONGPASS invalid username-password pair or user is disabled. (replaying anyway; will retry)" \
+lw_case 69 "lockwatch: redis $S: WRONGPASS invalid username-password pair or user is disabled. (replaying without Redis: no counts are sent)" \
 	"replay: wrong password" -- replay -r r.rules --redis "$S" --redis-password-file badpw good.pcap
 redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning set lockwatch:seen x >/dev/null
 lw_case 65 "lockwatch: redis: key lockwatch:seen holds the wrong kind of value" \

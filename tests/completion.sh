@@ -28,7 +28,8 @@ export LOCKWATCH_COMPLETION_SYSFS="$TMP/net"
 : >"$TMP/site.rules"
 : >"$TMP/site.pcap"
 
-is "subcommands" "--help --version doctor replay report rules " "$(lw '')"
+is "subcommands" "--help --version doctor probe replay report rules " "$(lw '')"
+is "probe --level: its two values" "smtp tcp " "$(lw probe --level '')"
 is "subcommand prefix" "replay report " "$(lw re)"
 is "replay options" "--timeline --timeout " "$(lw replay --ti)"
 is "report options" "--sensor --since " "$(lw report --s)"
@@ -65,7 +66,7 @@ drift() { # drift DESCRIPTION HELP-OUTPUT-FILE COMPLETED-WORDS
 	done
 	if [ -z "$missing" ]; then ok "$1"; else not_ok "$1: not offered:$missing"; fi
 }
-for c in replay report doctor; do
+for c in replay report doctor probe; do
 	"$LOCKWATCH" $c --help >"$TMP/$c.help"
 	drift "lockwatch $c: every option of --help" "$TMP/$c.help" "$(lw $c -)"
 done

@@ -78,6 +78,6 @@ check "port change: says to restart" alerts_is "$TMP/j3.json" \
 kill -TERM $pid
 daemon_wait $pid
 check "stop: exit status 0" [ "$rc" -eq 0 ]
-check "stop: STOPPING=1 sent" grep -q '^STOPPING=1' "$TMP/notify.log"
+check "stop: STOPPING=1 sent" wait_for 3 grep -q '^STOPPING=1' "$TMP/notify.log"
 check "stop: no complaints on stderr" sh -c "! grep -iq 'sanitizer\|runtime error' '$TMP/err'"
 : "$digest0"

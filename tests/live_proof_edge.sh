@@ -118,8 +118,9 @@ scenario_change() {
 	check "$sc: before: the outside client got through" client_is "$TMP/$sc.out1" "smtp 220 250 221"
 	check "$sc: before: report NOT EFFECTIVE" report_until $LIVE_WAIT "$sc" "$TMP/$sc.before.json" \
 		'd["verdict"] == "not_effective"'
-	# a clear second boundary between the phases: --since counts whole seconds
-	sleep 2
+	# a report window is rounded out to whole minutes: the lockdown comes
+	# in a minute after the breach's, so a window from it holds no breach
+	sleep $((61 - $(date +%s) % 60))
 	check "$sc: the lockdown is loaded while lockwatchd runs" fw_export drop
 	t1=$(date +%s)
 	sleep 1
@@ -140,7 +141,7 @@ scenario_change() {
 		'[d["verdict"], '"$rc"']' '["not_effective", 2]'
 	report "$sc" "$TMP/$sc.after.json" --since "$((now - t1))s"
 	# The window starts inside an hour whose totals also hold the breach
-	# before it: the verdict goes by each source's last reach time.
+	# before it: it is read from the minute series, exact to the minute.
 	check "$sc: --since the lockdown: EFFECTIVE (exit 0)" \
 		json_is "$TMP/$sc.after.json" '[d["verdict"], '"$rc"']' '["effective", 0]'
 	check "$sc: --since the lockdown: only the new outside source" json_is "$TMP/$sc.after.json" \

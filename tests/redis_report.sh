@@ -137,8 +137,12 @@ expect_error 69 "redis unix:$TMP/none.sock: No such file or directory" "report: 
 	report --redis "unix:$TMP/none.sock"
 check "report: unreachable is one line" [ "$(wc -l <"$TMP/err")" -eq 1 ]
 expect_error 69 "redis unix:$TMP/none.sock" "replay: unreachable, exit 69" -- \
-	replay -r "$TMP/rules" --json --redis "unix:$TMP/none.sock" "$TMP/a.pcap"
+	replay -r "$TMP/rules" --json --redis "unix:$TMP/none.sock" --redis-wait 1 "$TMP/a.pcap"
 check "replay: unreachable, its own report still printed" json_is "$TMP/out" 'd["verdict"]' effective
+check "replay: unreachable, it waited and says for how long" \
+	grep -q "reading waits up to 1 s for Redis" "$TMP/err"
+check "replay: unreachable, the unsent counts said" \
+	grep -q "^lockwatch: redis: 3 attempt(s) were not stored (the report below counts them)" "$TMP/err"
 
 # --- a key of the wrong type: that source is lost (and said so), the rest right
 $RCLI set wt:src:203.0.113.7 not-a-hash >/dev/null
@@ -159,7 +163,8 @@ expect_error 65 "key wt2:seen holds the wrong kind of value" "report: wrong-type
 # --- OOM: refused whole, nothing half-written, a clear message
 $RCLI config set maxmemory 1 >/dev/null
 expect_error 69 "OOM command not allowed" "replay: maxmemory reached" -- \
-	replay -r "$TMP/rules" --json --redis "$URL" --redis-prefix oom: --sensor-name mx-a "$TMP/a.pcap"
+	replay -r "$TMP/rules" --json --redis "$URL" --redis-prefix oom: --sensor-name mx-a \
+	--redis-wait 1 "$TMP/a.pcap"
 $RCLI config set maxmemory 0 >/dev/null
 check "OOM: nothing of the batch landed" sh -c "[ \"\$($RCLI exists oom:sensor:mx-a oom:src:203.0.113.7)\" = 0 ]"
 check "OOM: the replay's own report was printed" json_is "$TMP/out" 'd["verdict"]' effective

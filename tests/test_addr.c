@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "common/addr.h"
@@ -23,6 +24,28 @@ static void test_parse_format_v4(void **state)
 	assert_int_equal(a.bytes[4], 0);
 	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "203.0.113.7");
 	assert_int_equal(addr_bits(&a), 32);
+}
+
+/* IPv4 is formatted by hand: it must read as inet_ntop's, every octet
+ * value in every position. */
+static void test_format_v4_as_inet_ntop(void **state)
+{
+	struct lw_addr a;
+	char got[LW_ADDR_STRLEN], want[INET_ADDRSTRLEN];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.family = LW_AF_INET;
+	for (int pos = 0; pos < 4; pos++)
+		for (unsigned v = 0; v < 256; v++) {
+			memset(a.bytes, (int)(pos * 61 + 7), 4);
+			a.bytes[pos] = (uint8_t)v;
+			inet_ntop(AF_INET, a.bytes, want, sizeof(want));
+			assert_string_equal(addr_format(&a, got, sizeof(got)), want);
+		}
+	/* a buffer too small for the longest address gets inet_ntop's answer */
+	a.bytes[0] = 255;
+	assert_string_equal(addr_format(&a, got, 8), "");
 }
 
 static void test_parse_format_v6(void **state)
@@ -103,6 +126,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_format_v4),	    cmocka_unit_test(test_parse_format_v6),
 	    cmocka_unit_test(test_v4_mapped_folds),	    cmocka_unit_test(test_reject_garbage),
 	    cmocka_unit_test(test_compare_orders_families), cmocka_unit_test(test_mask),
+	    cmocka_unit_test(test_format_v4_as_inet_ntop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -509,8 +509,9 @@ static void test_oom(void **state)
 	aggregate_free(ag);
 }
 
-/* Past the bound, what is dropped is counted: per-source attempts stored
- * plus lost equal all attempts, and the hourly totals lose nothing. */
+/* Past the bound, blocked one-attempt sources are folded first and what is
+ * dropped is counted: per-source attempts stored plus folded plus lost
+ * equal all attempts, and the hourly totals lose nothing. */
 static void test_bound(void **state)
 {
 	(void)state;
@@ -541,8 +542,11 @@ static void test_bound(void **state)
 		long long v = hget_int(c, key, "attempts");
 		stored += v > 0 ? v : 0;
 	}
-	assert_int_equal((uint64_t)stored + s->lost, total);
+	/* a folded source had one attempt, counted in the series only */
+	assert_int_equal((uint64_t)stored + s->lost + s->sources_folded, total);
 	assert_int_equal(hget_int(c, "bound:sensor:t1", "lost"), (long long)s->lost);
+	assert_int_equal(hget_int(c, "bound:sensor:t1", "sources_folded"),
+			 (long long)s->sources_folded);
 	redisReply *hours = redisCommand(c, "ZRANGE bound:hours 0 -1");
 	for (size_t h = 0; h < hours->elements; h++) {
 		char key[128];
@@ -557,6 +561,54 @@ static void test_bound(void **state)
 	}
 	freeReplyObject(hours);
 	assert_int_equal(series, total);
+	redisFree(c);
+	store_free(s);
+	aggregate_free(ag);
+}
+
+static void one(struct aggregate *ag, const char *src, uint64_t t_s, enum outcome o,
+		enum src_class cls);
+
+/* A flood held while Redis is away: the held batch keeps max_pending
+ * sources and folds the blocked one-attempt ones beyond, so nothing is
+ * lost; when Redis is back the fold is counted and the distinct sources
+ * are still in the day's HyperLogLog. */
+static void test_held_flood_folded(void **state)
+{
+	struct aggregate *ag = aggregate_new(100000);
+	struct store *s = open_store("hf:", 100);
+	char ip[32];
+
+	(void)state;
+	aggregate_track_changes(ag);
+	redis_stop_saving();
+	for (unsigned i = 0; i < 3000; i++) {
+		snprintf(ip, sizeof(ip), "203.%u.%u.%u", i / 62500, (i / 250) % 250, i % 250 + 1);
+		one(ag, ip, i / 100, OUTCOME_UNANSWERED, CLASS_OUTSIDE);
+		if (i % 1000 == 999) {
+			assert_int_equal(store_flush_batch(s, take(ag)), -1);
+			/* (the first batch may be the one whose outcome is unknown) */
+			assert_true(!s->pending || s->pending->n_src <= 100);
+		}
+	}
+	assert_int_equal(s->lost, 0);
+	assert_true(s->sources_folded >= 1900);
+	redis_start();
+	flush_all(s);
+	assert_int_equal(s->lost, 0);
+	redisContext *c = control();
+	long long folded = (long long)s->sources_folded;
+	assert_int_equal(hget_int(c, "hf:sensor:t1", "sources_folded"), folded);
+	assert_int_equal(hget_int(c, "hf:series:2026110209", "outside:attempts"), 3000);
+	assert_int_equal(hget_int(c, "hf:series:2026110209", "outside:sources_folded"), folded);
+	redisReply *n = redisCommand(c, "EVAL %s 0", "return #redis.call('KEYS', 'hf:src:*')");
+	assert_non_null(n);
+	assert_int_equal(n->integer + folded, 3000);
+	freeReplyObject(n);
+	redisReply *r = redisCommand(c, "PFCOUNT hf:sources:20261102");
+	assert_non_null(r);
+	assert_true(r->integer > 2940 && r->integer < 3060);
+	freeReplyObject(r);
 	redisFree(c);
 	store_free(s);
 	aggregate_free(ag);
@@ -668,11 +720,97 @@ static void test_batch_merge(void **state)
 	store_batch_free(y);
 }
 
+static void one(struct aggregate *ag, const char *src, uint64_t t_s, enum outcome o,
+		enum src_class cls)
+{
+	struct attempt a;
+	struct rule_ref ref;
+
+	memset(&a, 0, sizeof(a));
+	memset(&ref, 0, sizeof(ref));
+	assert_int_equal(addr_parse(src, &a.src), 0);
+	assert_int_equal(addr_parse("192.0.2.25", &a.dst), 0);
+	a.dport = 25;
+	a.first_us = 1793610000000000ULL + t_s * 1000000u;
+	a.last_us = a.first_us + 500;
+	a.outcome = (uint8_t)o;
+	a.replied = o != OUTCOME_UNANSWERED;
+	ref.cls = cls;
+	ref.label = cls == CLASS_EXCEPTION ? "backup-mx" : NULL;
+	aggregate_add(ag, &a, &ref);
+}
+
+/* The fold: once the source table is full, blocked one-attempt outside
+ * sources go to the batch's folded list (HyperLogLog and per-hour count
+ * only); a reached source, an exception and a source that attempts again
+ * are written, the latter with the attempt that was folded. */
+static void test_fold(void **state)
+{
+	struct aggregate *ag = aggregate_new(16);
+	struct store_batch *b;
+	uint64_t written = 0, folded = 0;
+	char ip[32];
+
+	(void)state;
+	aggregate_track_changes(ag);
+	one(ag, "203.0.113.66", 0, OUTCOME_SMTP, CLASS_OUTSIDE);
+	one(ag, "192.0.2.50", 0, OUTCOME_REFUSED, CLASS_EXCEPTION);
+	b = aggregate_take_batch(ag);
+	assert_non_null(b);
+	assert_int_equal(b->n_src, 2); /* the table has room: nothing folded */
+	assert_int_equal(b->n_folded, 0);
+	store_batch_free(b);
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(ip, sizeof(ip), "203.0.%u.%u", 100 + i / 200, i % 200 + 1);
+		one(ag, ip, 2, OUTCOME_UNANSWERED, CLASS_OUTSIDE);
+		if (i % 8 == 7) {
+			b = aggregate_take_batch(ag);
+			assert_non_null(b);
+			written += b->n_src;
+			folded += b->n_folded;
+			if (b->n_folded)
+				assert_int_equal(b->hours[0].sources_folded, b->n_folded);
+			store_batch_free(b);
+		}
+	}
+	assert_true(folded >= 24); /* once the table is full, every one of them */
+	assert_int_equal(written + folded, 40);
+	assert_int_equal(ag->sources_folded, folded);
+
+	/* a folded source that attempts again is written with both attempts */
+	one(ag, "198.51.100.9", 3, OUTCOME_UNANSWERED, CLASS_OUTSIDE);
+	b = aggregate_take_batch(ag);
+	assert_non_null(b);
+	assert_int_equal(b->n_folded, 1);
+	assert_int_equal(b->health.sources_folded, folded + 1);
+	store_batch_free(b);
+	one(ag, "198.51.100.9", 4, OUTCOME_REFUSED, CLASS_OUTSIDE);
+	one(ag, "203.0.113.66", 4, OUTCOME_REFUSED, CLASS_OUTSIDE); /* reached: never folded */
+	b = aggregate_take_batch(ag);
+	assert_non_null(b);
+	assert_int_equal(b->n_folded, 0);
+	assert_int_equal(b->n_src, 2);
+	for (uint32_t i = 0; i < b->n_src; i++) {
+		addr_format(&b->src[i].addr, ip, sizeof(ip));
+		if (strcmp(ip, "198.51.100.9") == 0) {
+			assert_int_equal(b->src[i].c.attempts, 2);
+			assert_int_equal(b->src[i].c.outcome[OUTCOME_UNANSWERED], 1);
+			assert_int_equal(b->src[i].c.outcome[OUTCOME_REFUSED], 1);
+		} else {
+			assert_int_equal(b->src[i].c.attempts, 1);
+		}
+	}
+	assert_int_equal(ag->sources_folded, folded);
+	store_batch_free(b);
+	aggregate_free(ag);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_url),
 	    cmocka_unit_test(test_batch_merge),
+	    cmocka_unit_test(test_fold),
 	    cmocka_unit_test(test_unreachable),
 	    cmocka_unit_test(test_outage_restart),
 	    cmocka_unit_test(test_stall_client_pause),
@@ -681,6 +819,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_type),
 	    cmocka_unit_test(test_oom),
 	    cmocka_unit_test(test_bound),
+	    cmocka_unit_test(test_held_flood_folded),
 	};
 
 	signal(SIGPIPE, SIG_IGN); /* a write to a server that went away */

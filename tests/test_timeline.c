@@ -139,13 +139,53 @@ static void test_timeline_days(void **state)
 	timeline_release(&tl);
 }
 
+/* The minute series (report windows that start inside an hour): per
+ * minute over a short span, per hour past LW_TIMELINE_MINUTE_MAX minutes. */
+static void test_timeline_minutes(void **state)
+{
+	struct hour_counts m[3];
+	struct timeline tl;
+	uint32_t min0 = BASE_H * 60 + 20;
+
+	(void)state;
+	memset(m, 0, sizeof(m));
+	m[0].hour = min0;
+	m[0].c[CLASS_OUTSIDE].attempts = 1;
+	m[0].c[CLASS_OUTSIDE].outcome[OUTCOME_SMTP] = 1;
+	m[1].hour = min0 + 5;
+	m[1].c[CLASS_OUTSIDE].attempts = 2;
+	m[1].c[CLASS_OUTSIDE].outcome[OUTCOME_REFUSED] = 2;
+	m[1].c[CLASS_OUTSIDE].replied = 2;
+	m[2].hour = min0 + 6;
+	m[2].c[CLASS_OUTSIDE].attempts = 1;
+	m[2].c[CLASS_OUTSIDE].outcome[OUTCOME_REFUSED] = 1;
+	m[2].c[CLASS_OUTSIDE].replied = 1;
+	assert_int_equal(timeline_build_unit(m, 3, 60, &tl), 0);
+	assert_int_equal(tl.bucket_s, 60);
+	assert_int_equal(tl.n, 3);
+	assert_int_equal(tl.b[0].from_us, (uint64_t)min0 * 60000000ULL);
+	assert_int_equal(tl.b[0].verdict, VERDICT_NOT_EFFECTIVE);
+	assert_int_equal(tl.b[1].from_us, (uint64_t)(min0 + 5) * 60000000ULL);
+	assert_int_equal(tl.b[1].verdict, VERDICT_EFFECTIVE);
+	assert_true(tl.b[1].changed);
+	timeline_release(&tl);
+
+	/* a longer span of minutes is drawn per hour, from the hour's start */
+	m[2].hour = min0 + LW_TIMELINE_MINUTE_MAX + 60;
+	assert_int_equal(timeline_build_unit(m, 3, 60, &tl), 0);
+	assert_int_equal(tl.bucket_s, 3600);
+	assert_int_equal(tl.n, 2);
+	assert_int_equal(tl.b[0].from_us, (uint64_t)BASE_H * HOUR_US);
+	assert_int_equal(tl.b[0].attempts, 3);
+	timeline_release(&tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table_sorted_and_summed),
-	    cmocka_unit_test(test_table_bounded),
-	    cmocka_unit_test(test_timeline_hours_and_change),
-	    cmocka_unit_test(test_timeline_days),
+	    cmocka_unit_test(test_table_sorted_and_summed),   cmocka_unit_test(test_table_bounded),
+	    cmocka_unit_test(test_timeline_hours_and_change), cmocka_unit_test(test_timeline_days),
+	    cmocka_unit_test(test_timeline_minutes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,12 @@
-/* TXT look-ups for `lockwatch rules update` (see spf_resolve.h). The
+/* DNS look-ups through libc's resolver (see resolve.h): TXT for `lockwatch
+ * rules update`, MX/A/AAAA for `lockwatch probe --domain`. The
  * resolver state is private so the process-wide _res is never touched, and
  * the query goes out with res_nsend so the answer's response code reaches
  * us: res_nquery folds "no such name" and "server failure" into h_errno
  * values that a clear message cannot be built from. */
 #include "config.h"
 
-#include "spf_resolve.h"
+#include "dns/resolve.h"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -17,9 +18,7 @@
 
 #include "analyzer/spf.h"
 
-#define SPF_ANSWER_MAX 65535 /* bytes: the largest DNS message (over TCP) */
-
-int spf_resolver_parse(const char *text, struct sockaddr_in6 *ret_sa6, struct sockaddr_in *ret_sa4,
+int dns_resolver_parse(const char *text, struct sockaddr_in6 *ret_sa6, struct sockaddr_in *ret_sa4,
 		       int *ret_family)
 {
 	char host[INET6_ADDRSTRLEN + 1];
@@ -74,9 +73,9 @@ int spf_resolver_parse(const char *text, struct sockaddr_in6 *ret_sa6, struct so
 	return -1;
 }
 
-static void set_err(struct spf_resolver *r, int err, const char *fmt, ...)
+static void set_err(struct dns_resolver *r, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void set_err(struct spf_resolver *r, int err, const char *fmt, ...)
+static void set_err(struct dns_resolver *r, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,7 +86,7 @@ static void set_err(struct spf_resolver *r, int err, const char *fmt, ...)
 }
 
 /* The server list as messages show it. */
-static void describe(struct spf_resolver *r)
+static void describe(struct dns_resolver *r)
 {
 	size_t o = 0;
 
@@ -109,9 +108,9 @@ static void describe(struct spf_resolver *r)
 		snprintf(r->shown, sizeof(r->shown), "(none)");
 }
 
-struct spf_resolver *spf_resolver_new(const char *server, unsigned timeout_s, unsigned tries)
+struct dns_resolver *dns_resolver_new(const char *server, unsigned timeout_s, unsigned tries)
 {
-	struct spf_resolver *r = calloc(1, sizeof(*r));
+	struct dns_resolver *r = calloc(1, sizeof(*r));
 	struct sockaddr_in6 sa6;
 	struct sockaddr_in sa4;
 	int family;
@@ -120,7 +119,7 @@ struct spf_resolver *spf_resolver_new(const char *server, unsigned timeout_s, un
 		return NULL;
 	r->timeout_s = timeout_s;
 	r->tries = tries;
-	if (server && spf_resolver_parse(server, &sa6, &sa4, &family) < 0) {
+	if (server && dns_resolver_parse(server, &sa6, &sa4, &family) < 0) {
 		set_err(r, SPF_EDATA, "'%s' is not ADDR[:PORT] (IPv4, IPv6 or [IPv6]:PORT)",
 			server);
 		return r;
@@ -167,7 +166,7 @@ struct spf_resolver *spf_resolver_new(const char *server, unsigned timeout_s, un
 	return r;
 }
 
-void spf_resolver_free(struct spf_resolver *r)
+void dns_resolver_free(struct dns_resolver *r)
 {
 	if (!r)
 		return;
@@ -206,44 +205,65 @@ static const char *rcode_name(unsigned rcode)
 	}
 }
 
-int spf_resolver_fetch(void *ctx, const char *name, char ***ret_txts, size_t *ret_n, char **reterr)
+int dns_resolver_query(struct dns_resolver *r, const char *name, int type, const char *tname,
+		       unsigned char **ret_ans, size_t *ret_len, char **reterr)
 {
-	struct spf_resolver *r = ctx;
 	unsigned char q[NS_PACKETSZ];
-	struct spf_txt_answer a;
-	char *msg = NULL;
 
-	*ret_txts = NULL;
-	*ret_n = 0;
+	*ret_ans = NULL;
+	*ret_len = 0;
 	*reterr = NULL;
 	int qlen =
-	    res_nmkquery(&r->st, ns_o_query, name, ns_c_in, ns_t_txt, NULL, 0, NULL, q, sizeof(q));
+	    res_nmkquery(&r->st, ns_o_query, name, ns_c_in, type, NULL, 0, NULL, q, sizeof(q));
 	if (qlen < 0)
 		return fetch_error(reterr, SPF_EDATA, "cannot build a query for this name");
-	unsigned char *ans = malloc(SPF_ANSWER_MAX);
+	unsigned char *ans = malloc(DNS_ANSWER_MAX);
 	if (!ans)
 		return SPF_ENOMEM;
 	r->queries++;
 	errno = 0;
-	int alen = res_nsend(&r->st, q, qlen, ans, SPF_ANSWER_MAX);
+	int alen = res_nsend(&r->st, q, qlen, ans, DNS_ANSWER_MAX);
 	if (alen < 0) {
 		int e = errno;
 		free(ans);
 		if (e == ETIMEDOUT || e == 0)
 			return fetch_error(reterr, SPF_EDNS,
-					   "resolver %s did not answer the TXT query: timed out "
+					   "resolver %s did not answer the %s query: timed out "
 					   "after %u tr%s of %u s",
-					   r->shown, r->tries, r->tries == 1 ? "y" : "ies",
+					   r->shown, tname, r->tries, r->tries == 1 ? "y" : "ies",
 					   r->timeout_s);
 		if (e == ECONNREFUSED)
 			return fetch_error(reterr, SPF_EDNS,
-					   "resolver %s refused the TXT query (nothing listening "
+					   "resolver %s refused the %s query (nothing listening "
 					   "there?)",
-					   r->shown);
-		return fetch_error(reterr, SPF_EDNS, "resolver %s: TXT query failed: %s", r->shown,
-				   strerror(e));
+					   r->shown, tname);
+		return fetch_error(reterr, SPF_EDNS, "resolver %s: %s query failed: %s", r->shown,
+				   tname, strerror(e));
 	}
-	int rc = spf_txt_parse(ans, (size_t)alen, &a, &msg);
+	*ret_ans = ans;
+	*ret_len = (size_t)alen;
+	return SPF_OK;
+}
+
+const char *dns_rcode_name(unsigned rcode)
+{
+	return rcode_name(rcode);
+}
+
+int spf_resolver_fetch(void *ctx, const char *name, char ***ret_txts, size_t *ret_n, char **reterr)
+{
+	struct dns_resolver *r = ctx;
+	struct spf_txt_answer a;
+	unsigned char *ans;
+	size_t alen;
+	char *msg = NULL;
+
+	*ret_txts = NULL;
+	*ret_n = 0;
+	int rc = dns_resolver_query(r, name, ns_t_txt, "TXT", &ans, &alen, reterr);
+	if (rc != SPF_OK)
+		return rc;
+	rc = spf_txt_parse(ans, alen, &a, &msg);
 	free(ans);
 	if (rc != SPF_OK) {
 		rc = msg ? fetch_error(reterr, rc, "resolver %s: %s", r->shown, msg) : rc;

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Live (issue 16): Redis stopped for a while in the middle of a live run
+# under a flood, then restarted. lockwatchd captures on the mail host of
+# the namespaces of tests/live_lib.sh, the lockdown drops outside mail, and
+# spoofed SYNs (distinct sources, injected by a raw socket on the router's
+# side of the mail host's link) arrive in two waves: one while Redis runs,
+# one while it is stopped; an outside client and a gateway connect in each.
+# With a source table of 256 the store folds the spoofed one-attempt
+# sources. When Redis is back, the held counts land once: the series holds
+# every attempt exactly (nothing doubled, nothing lost), the heavy
+# hitter's counts are exact, and the report says
+# what was folded (capture.sources_folded, and in the text).
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/daemon_lib.sh"
+. "$top_srcdir/tests/live_lib.sh"
+
+live_topology || { not_ok "network namespaces and veth pairs"; exit 1; }
+live_redis || { not_ok "redis-server did not start"; exit 1; }
+check "mail host: SMTP listener on port 25" live_smtp_server
+check "the lockdown is loaded" fw_export drop
+RCLI="redis-cli -s $REDIS_SOCK"
+P=lw6-outage:
+
+# inject N FIRST: N SYNs from distinct spoofed sources 10.9.x.y (and 20 more
+# from the heavy hitter 203.0.113.99), as frames on the router's side of
+# the mail host's link: the mail host receives them as from outside
+MXMAC=$(ip -n "$NS_MX" -br link show dev mx0 | awk '{ print $3 }')
+RTMAC=$(ip -n "$NS_RT" -br link show dev rt-mx | awk '{ print $3 }')
+cat >"$TMP/inject.py" <<'PY'
+import socket, struct, sys
+dst_mac, src_mac, n, first = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+def syn(src, sport, isn):
+    dst = socket.inet_aton("192.0.2.25")
+    tcp = struct.pack("!HHIIBBHHH", sport, 25, isn, 0, 5 << 4, 0x02, 64240, 0, 0)
+    tcp = tcp[:16] + struct.pack("!H", csum(src + dst + struct.pack("!BBH", 0, 6, 20) + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 1, 0, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return mac(dst_mac) + mac(src_mac) + b"\x08\x00" + ip + tcp
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("rt-mx", 0))
+for i in range(first, first + n):
+    s.send(syn(bytes([10, 9, i // 250 % 250, i % 250 + 1]), 1024 + i % 60000, 1000 + i))
+for k in range(20):
+    s.send(syn(socket.inet_aton("203.0.113.99"), 2000 + first + k, 7000 + first + k))
+PY
+inject() { ip netns exec "$NS_RT" python3 "$TMP/inject.py" "$MXMAC" "$RTMAC" "$1" "$2"; }
+# wave: an outside client (dropped), a gateway delivery, N spoofed SYNs
+wave() {
+	live_client "$NS_OUT" "$OUT4" "$MX4" evil.example "$TMP/out.$1" 1
+	c1=$!
+	live_client "$NS_GW" "$GW4" "$MX4" gw.example "$TMP/gw.$1"
+	c2=$!
+	inject 2000 "$2"
+	wait $c1 $c2
+}
+
+daemon_start outage mx0 --max-sources 256 || { not_ok "lockwatchd READY=1"; exit 1; }
+wave 1 0
+check "wave 1: the outside client was dropped" client_is "$TMP/out.1" timeout
+check "wave 1: stored" report_until $LIVE_WAIT outage "$TMP/r1.json" \
+	'd["totals"]["outside"]["attempts"] >= 2021 and d["totals"]["allowed"]["smtp"] == 1'
+# Redis goes away in the middle of the run
+kill "$(cat "$TMP/redis.pid")"
+wait_for 5 sh -c "[ ! -S '$REDIS_SOCK' ]"
+rm -f "$TMP/redis.pid"
+wave 2 2000
+check "wave 2 (Redis away): the outside client was dropped" client_is "$TMP/out.2" timeout
+# the attempts of wave 2 end (the 1 s timeout) and are held, then Redis returns
+sleep 3
+check "Redis away: the daemon goes on" kill -0 "$dpid"
+live_redis || not_ok "redis-server did not restart"
+# a new, empty Redis: what wave 1 stored is gone with the old server, so
+# the new one must hold wave 2 exactly: no doubling, nothing lost
+check "Redis back: wave 2 lands" report_until 40 outage "$TMP/r2.json" \
+	'd["totals"]["allowed"]["smtp"] == 1 and d["totals"]["outside"]["attempts"] >= 2021'
+daemon_stop
+check "lockwatchd stopped cleanly" [ "$rc" -eq 0 ]
+report outage "$TMP/r2.json"
+hour=$($RCLI zrange ${P}hours 0 -1 | tail -n 1)
+series_sum() {
+	for h in $($RCLI zrange ${P}hours 0 -1); do $RCLI hget "${P}series:$h" "$1"; done |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+check "wave 2 exactly: 2,000 spoofed + 20 heavy + 1 outside client attempts, once" \
+	[ "$(series_sum outside:attempts)" -eq 2021 ]
+check "wave 2: nothing lost" sh -c "[ \"\$($RCLI hget ${P}sensor:$SENSOR_BASE-outage lost)\" = 0 ]"
+check "the heavy hitter exact" json_is "$TMP/r2.json" \
+	'[s["attempts"] for s in d["sources"] if s["addr"] == "203.0.113.99"]' '[20]'
+# the outside client, blocked and seen once during the flood, is folded
+# like the spoofed sources: its attempt is in the series counted above
+check "what was folded is said (capture.sources_folded)" json_is "$TMP/r2.json" \
+	'd["capture"]["sources_folded"] > 1000' true
+check "the fold counted in the series" [ "$(series_sum outside:sources_folded)" -gt 1000 ]
+run_lw "$TMP/r2.txt" "$TMP/err" report --redis "unix:$REDIS_SOCK" --redis-prefix "$P"
+check "the text report says it" grep -q "blocked outside source(s) seen once were folded" "$TMP/r2.txt"
+: "$hour"
