@@ -5,6 +5,7 @@
  * the source it concerns so that a refusal can be charged to it. */
 #include "config.h"
 
+#include "analyzer/store_hll.h"
 #include "analyzer/store_internal.h"
 
 #include <stdbool.h>
@@ -336,43 +337,54 @@ static void encode_days(struct enc *e, const struct store_batch *b)
 	}
 }
 
-/* Folded sources still count in the day's distinct sources: one PFADD per
- * day and chunk (a batch rarely spans more than one day). */
+/* Folded sources still count in the day's distinct sources: their
+ * HyperLogLog is built here (store_hll.c), one per day (a batch rarely
+ * spans more than one), and merged: a temporary key, PFMERGE, DEL, inside
+ * the batch's MULTI/EXEC. Redis then hashes nothing per source, and a
+ * batch resent after an unknown outcome merges the same registers again. */
 static void encode_folded(struct enc *e, const struct store_batch *b)
 {
-	char dname[16], ip[LW_ADDR_STRLEN];
+	uint8_t *regs = NULL, *dense = NULL;
+	char dname[16];
 
-	for (uint32_t i = 0; i < b->n_folded; i++) {
-		uint32_t day = b->folded[i].day, total = 0, j;
+	for (uint32_t i = 0; i < b->n_folded && !e->failed; i++) {
+		uint32_t day = b->folded[i].day, j;
 		for (j = 0; j < i && b->folded[j].day != day; j++)
 			;
 		if (j < i)
 			continue; /* this day was written */
-		for (j = i; j < b->n_folded; j++)
-			total += b->folded[j].day == day;
-		day_name((uint64_t)day * 86400000000ULL, dname, sizeof(dname));
-		j = i;
-		while (total > 0) {
-			uint32_t chunk = total, k = 0;
-			if (chunk > STORE_VARIADIC_CHUNK)
-				chunk = STORE_VARIADIC_CHUNK;
-			cmd_begin(e, 2 + chunk, -1);
-			arg(e, "PFADD");
-			arg_key(e, "sources:", dname);
-			while (k < chunk) {
-				if (b->folded[j].day == day) {
-					arg(e, addr_format(&b->folded[j].addr, ip, sizeof(ip)));
-					k++;
-				}
-				j++;
-			}
-			total -= chunk;
+		if (!regs)
+			regs = malloc(STORE_HLL_REGISTERS);
+		if (!dense)
+			dense = malloc(STORE_HLL_DENSE_SIZE);
+		if (!regs || !dense) {
+			e->failed = 1;
+			break;
 		}
+		memset(regs, 0, STORE_HLL_REGISTERS);
+		for (j = i; j < b->n_folded; j++)
+			if (b->folded[j].day == day)
+				store_hll_add_addr(regs, &b->folded[j].addr);
+		store_hll_dense(regs, dense);
+		day_name((uint64_t)day * 86400000000ULL, dname, sizeof(dname));
+		cmd_begin(e, 3, -1);
+		arg(e, "SET");
+		arg_key(e, "hll:tmp:", e->s->sensor);
+		arg2(e, (const char *)dense, STORE_HLL_DENSE_SIZE, NULL, 0);
+		cmd_begin(e, 3, -1);
+		arg(e, "PFMERGE");
+		arg_key(e, "sources:", dname);
+		arg_key(e, "hll:tmp:", e->s->sensor);
+		cmd_begin(e, 2, -1);
+		arg(e, "DEL");
+		arg_key(e, "hll:tmp:", e->s->sensor);
 		cmd_begin(e, 3, -1);
 		arg(e, "EXPIRE");
 		arg_key(e, "sources:", dname);
 		arg_u64(e, e->s->cfg.retention_s);
 	}
+	free(regs);
+	free(dense);
 }
 
 static void encode_series_key(struct enc *e, const struct hour_counts *h, const char *key,

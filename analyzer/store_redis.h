@@ -33,7 +33,9 @@
  *   P sensors               set   sensor names
  * Under a flood, blocked one-attempt outside sources are folded (see
  * aggregate_take_batch): counted in the series and the day's HyperLogLog,
- * without a src: hash.
+ * without a src: hash. Their HyperLogLog is built here and merged in the
+ * batch's transaction through P hll:tmp:<sensor> (SET, PFMERGE, DEL: it
+ * never outlives the transaction).
  * Keys expire after the retention; the indexes, refreshed by every flush,
  * are trimmed instead: after each batch lands, one script drops what is
  * older than the retention before the batch's newest sighting from seen,

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +26,7 @@
 #include "analyzer/redis_url.h"
 #include "analyzer/store_batch.h"
 #include "analyzer/store_redis.h"
+#include "tests/redis_server.h"
 
 static char tmpdir[64], sock[128];
 static pid_t redis_pid;
@@ -51,41 +51,9 @@ static redisContext *control(void)
 
 static void redis_start(void)
 {
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* the server goes when the test goes, even when it crashes */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(126);
-		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
-		       "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir",
-		       tmpdir, "--dbfilename", "dump.rdb", "--enable-debug-command", "yes",
-		       "--daemonize", "no", (char *)NULL);
-		fprintf(stderr, "redis-server: %s: install redis-server\n", strerror(errno));
-		_exit(127);
-	}
-	redis_pid = pid;
-	for (int i = 0; i < 500; i++) {
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			fail_msg("redis-server did not start (install redis-server)");
-		struct timeval tv = {.tv_sec = 1};
-		redisContext *c = redisConnectUnixWithTimeout(sock, tv);
-		if (c && !c->err) {
-			redisReply *r = redisCommand(c, "PING");
-			bool up = r && r->type == REDIS_REPLY_STATUS;
-			freeReplyObject(r);
-			redisFree(c);
-			if (up)
-				return;
-		} else if (c) {
-			redisFree(c);
-		}
-		msleep(10);
-	}
-	fail_msg("redis-server did not answer on %s", sock);
+	redis_pid = test_redis_start(tmpdir, sock);
+	if (redis_pid < 0)
+		fail_msg("no redis-server on %s (see above)", sock);
 }
 
 /* A restart keeps the data, as a production server's persistence would. */
