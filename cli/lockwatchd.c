@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cmd.h"
+#include "common/program.h"
 #include "daemon/conf.h"
 #include "daemon/loop.h"
 

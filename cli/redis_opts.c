@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cmd.h"
+#include "common/program.h"
 
 void redis_opts_defaults(struct redis_opts *o)
 {

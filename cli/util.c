@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +10,6 @@
 
 #include "analyzer/rules.h"
 #include "cli/cmd.h"
-
-const char *lw_progname = "lockwatch";
-
-void lw_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", lw_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 int parse_uint_flag(const char *flag, const char *text, unsigned long long min,
 		    unsigned long long max, unsigned long long *ret)

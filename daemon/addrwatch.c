@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "analyzer/servers.h"
-#include "cli/cmd.h"
+#include "common/program.h"
 #include "common/mem.h"
 #include "daemon/loop.h"
 

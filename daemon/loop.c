@@ -15,7 +15,7 @@
 
 #include "analyzer/report.h"
 #include "analyzer/verdict.h"
-#include "cli/cmd.h"
+#include "common/program.h"
 #include "common/bounds.h"
 #include "daemon/addrwatch.h"
 #include "daemon/metrics.h"

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "common/program.h"
 #include "cli/redis_opts.h"
 #include "daemon/loop.h"
 #include "daemon/store.h"
