@@ -13,7 +13,7 @@
 
 #include "analyzer/report.h"
 #include "cli/cmd.h"
-#include "cli/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "cli/progress.h"
 #include "cli/redis_opts.h"
 #include "common/bounds.h"

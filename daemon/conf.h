@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "common/diag.h"
 
 #define DAEMON_DEFAULT_CONFIG SYSCONFDIR "/lockwatch/lockwatchd.conf"

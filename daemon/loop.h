@@ -11,7 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "analyzer/alert.h"
-#include "cli/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "daemon/conf.h"
 #include "daemon/notify.h"
 #include "daemon/worker.h"

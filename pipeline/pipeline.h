@@ -1,6 +1,8 @@
-/* The pipeline both programs run: capture -> decode -> tracker -> rules ->
- * aggregate. It owns the sensor and analyzer objects and joins them only
- * through struct attempt. */
+/* pipeline/: the pipeline both programs run: capture -> decode -> tracker ->
+ * rules -> aggregate. It owns the sensor and analyzer objects and joins them
+ * only through struct attempt. It may include common/, sensor/, rules/ and
+ * analyzer/; lockwatch (cli/) and lockwatchd (daemon/) include it, never the
+ * other way round. */
 #ifndef LW_PIPELINE_H
 #define LW_PIPELINE_H
 

@@ -1,7 +1,7 @@
 /* Capture-to-aggregate glue (see pipeline.h). */
 #include "config.h"
 
-#include "cli/pipeline.h"
+#include "pipeline/pipeline.h"
 
 #include <pcap/pcap.h>
 #include <stdlib.h>
