@@ -22,7 +22,7 @@
 #include "analyzer/rules.h"
 #include "cli/cmd.h"
 #include "cli/doctor.h"
-#include "cli/redis_opts.h"
+#include "redis/redis_opts.h"
 #include "common/bounds.h"
 
 #define DOCTOR_SECONDS_DEFAULT	 10   /* long enough for a test connection by hand */

@@ -15,7 +15,7 @@
 #include "cli/cmd.h"
 #include "pipeline/pipeline.h"
 #include "cli/progress.h"
-#include "cli/redis_opts.h"
+#include "redis/redis_opts.h"
 #include "common/bounds.h"
 
 #define REPLAY_SLICE_PACKETS 8192 /* between progress checks: cheap, still smooth */

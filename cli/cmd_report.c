@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/report_redis.h"
+#include "redis/report_redis.h"
 #include "cli/cmd.h"
-#include "cli/redis_opts.h"
+#include "redis/redis_opts.h"
 #include "common/bounds.h"
 
 #define REPORT_REDIS_DEFAULT "redis://127.0.0.1:6379"

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "common/program.h"
-#include "cli/redis_opts.h"
+#include "redis/redis_opts.h"
 #include "daemon/loop.h"
 #include "daemon/store.h"
 

@@ -19,7 +19,7 @@
 #include <hiredis/hiredis.h>
 #include <string.h>
 
-#include "analyzer/store_redis.h"
+#include "redis/store_redis.h"
 #include "fuzz/fuzz.h"
 
 #define REPLIES_MAX	  4096	/* replies read from one input */

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "analyzer/redis_url.h"
+#include "redis/redis_url.h"
 #include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "analyzer/aggregate.h"
-#include "analyzer/redis_url.h"
+#include "redis/redis_url.h"
 #include "analyzer/store_batch.h"
-#include "analyzer/store_redis.h"
+#include "redis/store_redis.h"
 
 static char tmpdir[64], sock[128];
 static pid_t redis_pid;

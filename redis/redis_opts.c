@@ -1,7 +1,7 @@
 /* Redis options shared by the subcommands (see redis_opts.h). */
 #include "config.h"
 
-#include "cli/redis_opts.h"
+#include "redis/redis_opts.h"
 
 #include <errno.h>
 #include <stdio.h>

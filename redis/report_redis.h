@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "analyzer/report.h"
-#include "analyzer/store_redis.h"
+#include "redis/store_redis.h"
 
 struct report_query {
 	uint64_t since_us;  /* sources last seen and hours from then on; 0: all retained */

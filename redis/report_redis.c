@@ -5,7 +5,7 @@
  * pipelined rounds so a large window costs few round trips. */
 #include "config.h"
 
-#include "analyzer/report_redis.h"
+#include "redis/report_redis.h"
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>

@@ -5,7 +5,7 @@
  * the source it concerns so that a refusal can be charged to it. */
 #include "config.h"
 
-#include "analyzer/store_internal.h"
+#include "redis/store_internal.h"
 
 #include <stdbool.h>
 #include <stdio.h>

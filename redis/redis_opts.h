@@ -1,4 +1,5 @@
-/* The Redis options `lockwatch replay`, `report` and `doctor` share: the
+/* The Redis options `lockwatch replay`, `report` and `doctor` share (and
+ * lockwatchd's settings go through the same redis_opts_config()): the
  * URL, where the password comes from (a file or the environment, never
  * the command line), the key prefix and the sensor name. */
 #ifndef LW_REDIS_OPTS_H
@@ -8,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "analyzer/store_redis.h"
+#include "redis/store_redis.h"
 
 #define REDIS_PASSWORD_ENV "LOCKWATCH_REDIS_PASSWORD"
 #define REDIS_PASSWORD_MAX 512 /* bytes of a password file's first line */

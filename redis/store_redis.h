@@ -1,4 +1,10 @@
-/* The Redis store: writes store batches under the key schema of DESIGN.md
+/* redis/: everything that talks to Redis: this store (the writer, with
+ * store_encode.c, store_trim.c), the report's reader (report_redis.c), the
+ * URL (redis_url.c) and the options both programs take (redis_opts.c).
+ * It may include common/, sensor/, rules/, analyzer/ and hiredis; nothing
+ * below it (analyzer/ and down) knows Redis exists.
+ *
+ * The Redis store: writes store batches under the key schema of DESIGN.md
  * section 6 (one MULTI/EXEC pipeline per batch, counts as increments) and
  * survives outages: a batch that could not be sent is held and merged
  * with the next, within a bound; one whose EXEC outcome is unknown is
@@ -46,7 +52,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "analyzer/redis_url.h"
+#include "redis/redis_url.h"
 #include "analyzer/store_batch.h"
 
 /* Defaults; each is an option of lockwatch replay / lockwatchd. */

@@ -3,7 +3,7 @@
  * a default server silently. */
 #include "config.h"
 
-#include "analyzer/redis_url.h"
+#include "redis/redis_url.h"
 
 #include "common/diag.h"
 

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "analyzer/store_redis.h"
+#include "redis/store_redis.h"
 
 /* Wall-clock microseconds since the epoch. */
 uint64_t store_wall_us(void);

@@ -5,7 +5,7 @@
  * sensor's batch tag. */
 #include "config.h"
 
-#include "analyzer/store_internal.h"
+#include "redis/store_internal.h"
 
 #include "common/diag.h"
 

@@ -3,7 +3,7 @@
  * retention, in a round trip of its own. */
 #include "config.h"
 
-#include "analyzer/store_internal.h"
+#include "redis/store_internal.h"
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>

@@ -3,7 +3,7 @@
  *   unix:PATH[?db=N][&user=USER]        Unix socket; PATH absolute
  * A password is never part of the URL: a command line is visible to every
  * local user through ps, so the secret comes from a file or the
- * environment (see cli/redis_opts.c). */
+ * environment (see redis_opts.c). */
 #ifndef LW_REDIS_URL_H
 #define LW_REDIS_URL_H
 
