@@ -1,5 +1,10 @@
-/* lockwatchd: the live daemon's main(): command line and configuration
- * file in, daemon_run() (daemon/loop.c) does the rest. */
+/* daemon/: lockwatchd, the live daemon: this main() (command line and
+ * configuration file in, daemon_run() in loop.c does the rest), the
+ * settings (conf.c), the event loop and its capture worker, the Redis
+ * flushes (store.c), the alert queue, metrics, privileges, reloads and the
+ * watched addresses. It may include every library directory (common/,
+ * sensor/, rules/, analyzer/, pipeline/, redis/, journal/, render/, dns/)
+ * and libsystemd; never cli/, which is lockwatch's. */
 #include "config.h"
 
 #include <errno.h>
