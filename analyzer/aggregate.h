@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "common/addr.h"
 #include "common/bounds.h"
 #include "sensor/attempt.h"

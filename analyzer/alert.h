@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "common/addr.h"
 #include "common/bounds.h"
 #include "sensor/attempt.h"

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "common/bounds.h"
 #include "common/diag.h"
 #include "sensor/filter.h"

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "cli/cmd.h"
 #include "cli/doctor.h"
 #include "redis/redis_opts.h"

@@ -10,8 +10,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
-#include "analyzer/spf.h"
+#include "rules/rules.h"
+#include "rules/spf.h"
 #include "cli/cmd.h"
 #include "dns/resolve.h"
 #include "probe/judge.h"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/firewall.h"
-#include "analyzer/rules.h"
+#include "rules/firewall.h"
+#include "rules/rules.h"
 #include "cli/cmd.h"
 #include "cli/cmd_rules_update.h"
 

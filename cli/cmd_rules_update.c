@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
-#include "analyzer/spf.h"
+#include "rules/rules.h"
+#include "rules/spf.h"
 #include "cli/cmd.h"
 #include "dns/resolve.h"
 

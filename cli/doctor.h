@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "analyzer/servers.h"
 #include "sensor/capture.h"
 

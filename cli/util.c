@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "cli/cmd.h"
 
 int parse_uint_flag(const char *flag, const char *text, unsigned long long min,

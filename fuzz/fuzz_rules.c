@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "common/diag.h"
 #include "fuzz/fuzz.h"
 

@@ -16,7 +16,7 @@
 
 #include <string.h>
 
-#include "analyzer/spf.h"
+#include "rules/spf.h"
 #include "fuzz/fuzz.h"
 
 #define ZONE_MAX 64 /* TXT records of a zone; the look-up limit needs far fewer */

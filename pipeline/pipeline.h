@@ -11,7 +11,7 @@
 #include "analyzer/aggregate.h"
 #include "analyzer/hints.h"
 #include "analyzer/report.h"
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "analyzer/servers.h"
 #include "analyzer/timeline.h"
 #include "sensor/attempt.h"

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "dns/records.h"
 #include "dns/resolve.h"
 #include "probe/probe.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/matcher.h"
+#include "rules/matcher.h"
 
 #define N_ADDRS 100000 /* random addresses checked per table */
 

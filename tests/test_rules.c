@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "analyzer/servers.h"
 
 static struct lw_addr A(const char *text) {

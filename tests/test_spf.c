@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "analyzer/spf.h"
+#include "rules/spf.h"
 
 #define FUZZ_ROUNDS 20000 /* random inputs per parser; seconds under ASan */
 

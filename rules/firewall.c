@@ -1,7 +1,7 @@
 /* nftables and iptables-restore output for the rules in force. */
 #include "config.h"
 
-#include "analyzer/firewall.h"
+#include "rules/firewall.h"
 
 #include "common/bounds.h"
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 
 enum firewall_format { FIREWALL_NFT, FIREWALL_IPTABLES, FIREWALL_IP6TABLES };
 

@@ -6,7 +6,7 @@
 
 #include "rules.h"
 
-#include "analyzer/matcher.h"
+#include "rules/matcher.h"
 #include "common/bounds.h"
 #include "common/mem.h"
 
