@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analyzer/report.h"
+#include "render/render.h"
 #include "cli/cmd.h"
 #include "pipeline/pipeline.h"
 #include "cli/progress.h"

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "redis/report_redis.h"
+#include "render/render.h"
 #include "cli/cmd.h"
 #include "redis/redis_opts.h"
 #include "common/bounds.h"

@@ -3,7 +3,7 @@
  * `mx`. */
 #include "config.h"
 
-#include "analyzer/json.h"
+#include "render/json.h"
 #include "probe/render.h"
 
 static void reply(struct json *j, const struct probe_reply *r)

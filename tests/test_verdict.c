@@ -13,6 +13,7 @@
 
 #include "analyzer/aggregate.h"
 #include "analyzer/report.h"
+#include "render/render.h"
 #include "analyzer/store_batch.h"
 #include "analyzer/verdict.h"
 

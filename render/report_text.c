@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "analyzer/report.h"
+#include "render/render.h"
 
 #include <inttypes.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* Streaming JSON writer (see json.h). */
 #include "config.h"
 
-#include "analyzer/json.h"
+#include "render/json.h"
 
 #include <inttypes.h>
 

@@ -2,8 +2,9 @@
  * never renamed). */
 #include "config.h"
 
-#include "analyzer/json.h"
+#include "render/json.h"
 #include "analyzer/report.h"
+#include "render/render.h"
 #include "analyzer/timeline.h"
 
 static void kv_time(struct json *j, const char *key, uint64_t us)

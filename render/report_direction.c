@@ -7,8 +7,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "analyzer/json.h"
+#include "render/json.h"
 #include "analyzer/report.h"
+#include "render/render.h"
 
 static void hint_text(const struct report *r, size_t i, char *buf, size_t len)
 {
