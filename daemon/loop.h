@@ -11,6 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "analyzer/alert.h"
+#include "journal/journal.h"
 #include "pipeline/pipeline.h"
 #include "daemon/conf.h"
 #include "daemon/notify.h"
