@@ -1,9 +1,11 @@
-/* rules/: the rules language and what is made from it: this parser
- * (rules.c), the longest-prefix matcher the rules are looked up in
- * (matcher.c), the firewall export (firewall.c) and the SPF regeneration
- * of sets (spf*.c; its DNS look-ups come in through a callback, dns/ makes
- * them). The shipped rule sets (*.rules) sit beside the code. It may
- * include common/ only: it knows neither packets nor attempts.
+/* rules/: the rules language and what is made from it: the loader
+ * (rules.c, with the parser rules_parse.c and the warnings, normalised
+ * output and digest in rules_check.c), the longest-prefix matcher the
+ * rules are looked up in (matcher.c), the firewall export (firewall.c) and
+ * the SPF regeneration of sets (spf*.c; its DNS look-ups come in through a
+ * callback, dns/ makes them). The shipped rule sets (*.rules) sit beside
+ * the code. It may include common/ only: it knows neither packets nor
+ * attempts.
  *
  * Rules: which sources may connect to the watched ports (the gateway's
  * ranges), which are known exceptions, and which ports/servers are watched.
