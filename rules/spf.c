@@ -1,13 +1,14 @@
-/* SPF netblock records (see spf.h): the TXT records of a DNS answer, the
- * terms of one SPF record, and the walk through include:/redirect= that
- * gathers each host's ip4:/ip6: prefixes. Everything read here comes from
+/* SPF netblock records (see spf.h): the TXT records of a DNS answer and
+ * the terms of one SPF record; the walk through include:/redirect= that
+ * gathers each host's ip4:/ip6: prefixes is spf_walk.c's. Everything read here comes from
  * the network, so every length is checked before it is used and messages
  * quote the input with control bytes escaped. */
 #include "config.h"
 
 #include "common/mem.h"
 
-#include "spf.h"
+#include "rules/spf.h"
+#include "rules/spf_internal.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SPF_SHOWN_MAX	   96  /* bytes of a bad term quoted in a message */
 #define SPF_DNS_LABELS_MAX 127 /* labels in one wire-format name (255 bytes / 2) */
 
 #define DNS_HEADER_LEN 12
@@ -24,37 +24,9 @@
 #define DNS_FLAG_QR    0x8000u
 #define DNS_FLAG_TC    0x0200u
 
-/* ---- small helpers ------------------------------------------------------- */
-
-/* ASCII only: the C library's ctype functions follow the locale. */
-static char lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool ieq(const char *a, size_t n, const char *b)
-{
-	if (strlen(b) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower(a[i]) != lower(b[i]))
-			return false;
-	return true;
-}
-
 /* A term as it may be printed: a published record can hold any byte, and
  * it must not reach a terminal or a log raw. */
-static const char *shown(const char *s, char *buf, size_t len)
+const char *spf_shown(const char *s, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -82,7 +54,7 @@ int spf_prefix_cmp(const struct spf_prefix *a, const struct spf_prefix *b)
 	return a->plen < b->plen ? -1 : a->plen > b->plen;
 }
 
-static int prefix_qcmp(const void *a, const void *b)
+int spf_prefix_qcmp(const void *a, const void *b)
 {
 	return spf_prefix_cmp(a, b);
 }
@@ -215,7 +187,7 @@ void spf_txt_clear(struct spf_txt_answer *a)
 
 bool spf_is_record(const char *txt)
 {
-	return ieq(txt, strnlen(txt, 6), "v=spf1") && (txt[6] == ' ' || txt[6] == '\0');
+	return spf_ieq(txt, strnlen(txt, 6), "v=spf1") && (txt[6] == ' ' || txt[6] == '\0');
 }
 
 struct rec_ctx {
@@ -236,7 +208,7 @@ static int parse_len(const char *s, unsigned max, unsigned *ret)
 	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
+		if (!spf_is_digit(s[i]))
 			return -1;
 		v = v * 10 + (unsigned)(s[i] - '0');
 	}
@@ -249,7 +221,7 @@ static int parse_len(const char *s, unsigned max, unsigned *ret)
 /* Checks a domain-spec. Returns 1 and the lower-case name without its
  * trailing dot in buf, 0 when it holds macros (which need the connecting
  * client's data and cannot be followed), -1 when malformed. */
-static int domain_check(const char *s, char *buf, size_t len)
+int spf_domain_check(const char *s, char *buf, size_t len)
 {
 	size_t n = strlen(s);
 
@@ -280,13 +252,13 @@ static int domain_check(const char *s, char *buf, size_t len)
 			if (label == 0)
 				return -1;
 			label = 0;
-		} else if (is_alpha(c) || is_digit(c) || c == '-' || c == '_') {
+		} else if (spf_is_alpha(c) || spf_is_digit(c) || c == '-' || c == '_') {
 			if (++label > SPF_LABEL_MAX)
 				return -1;
 		} else {
 			return -1;
 		}
-		buf[i] = lower(c);
+		buf[i] = spf_lower(c);
 	}
 	buf[n] = '\0';
 	return label == 0 ? -1 : 1;
@@ -306,7 +278,7 @@ static void rec_msg(struct rec_ctx *c, enum diag_severity sev, const char *fmt, 
 	diag_add(c->diag, sev, c->host, 0, 0, "%s", body);
 }
 
-#define Q(t)		    shown((t), c->q, sizeof(c->q))
+#define Q(t)		    spf_shown((t), c->q, sizeof(c->q))
 #define rec_error(c, ...)   rec_msg((c), DIAG_ERROR, __VA_ARGS__)
 #define rec_warning(c, ...) rec_msg((c), DIAG_WARNING, __VA_ARGS__)
 
@@ -388,7 +360,7 @@ static bool host_arg_ok(const char *rest)
 		char spec[SPF_NAME_MAX + 2], name[SPF_NAME_MAX + 2];
 		memcpy(spec, rest + 1, n);
 		spec[n] = '\0';
-		if (domain_check(spec, name, sizeof(name)) < 0)
+		if (spf_domain_check(spec, name, sizeof(name)) < 0)
 			return false;
 		rest += 1 + n;
 	}
@@ -411,7 +383,7 @@ static bool host_arg_ok(const char *rest)
 static void term_include(struct rec_ctx *c, const char *term, const char *arg, bool pass)
 {
 	char name[SPF_NAME_MAX + 2];
-	int k = domain_check(arg, name, sizeof(name));
+	int k = spf_domain_check(arg, name, sizeof(name));
 
 	if (k < 0) {
 		rec_error(c, "bad domain in '%s'", Q(term));
@@ -462,18 +434,18 @@ static void term(struct rec_ctx *c, const char *t, bool *has_all, bool *has_redi
 	const char *arg = sep ? t + nl + 1 : t + nl;
 
 	if (sep == '=') {
-		bool name_ok = nl > 0 && is_alpha(t[0]) && !qualified;
+		bool name_ok = nl > 0 && spf_is_alpha(t[0]) && !qualified;
 		for (size_t i = 1; i < nl && name_ok; i++)
-			name_ok = is_alpha(t[i]) || is_digit(t[i]) || t[i] == '-' || t[i] == '_' ||
-				  t[i] == '.';
+			name_ok = spf_is_alpha(t[i]) || spf_is_digit(t[i]) || t[i] == '-' ||
+				  t[i] == '_' || t[i] == '.';
 		if (!name_ok) {
 			rec_error(c, "malformed term '%s'", Q(term));
 			return;
 		}
-		if (ieq(t, nl, "redirect") || ieq(t, nl, "exp")) {
-			bool *seen = ieq(t, nl, "redirect") ? has_redirect : has_exp;
+		if (spf_ieq(t, nl, "redirect") || spf_ieq(t, nl, "exp")) {
+			bool *seen = spf_ieq(t, nl, "redirect") ? has_redirect : has_exp;
 			char name[SPF_NAME_MAX + 2];
-			int k = domain_check(arg, name, sizeof(name));
+			int k = spf_domain_check(arg, name, sizeof(name));
 			if (*seen) {
 				rec_error(
 				    c, "'%s' repeats a modifier that may appear once (RFC 7208 6)",
@@ -498,21 +470,21 @@ static void term(struct rec_ctx *c, const char *t, bool *has_all, bool *has_redi
 		/* unknown modifiers are ignored (RFC 7208 6) */
 		return;
 	}
-	if (ieq(t, nl, "all")) {
+	if (spf_ieq(t, nl, "all")) {
 		if (sep)
 			rec_error(c, "'all' takes no argument: '%s'", Q(term));
 		*has_all = true;
-	} else if (ieq(t, nl, "include")) {
+	} else if (spf_ieq(t, nl, "include")) {
 		if (sep != ':')
 			rec_error(c, "'include' needs ':domain': '%s'", Q(term));
 		else
 			term_include(c, term, arg, pass);
-	} else if (ieq(t, nl, "ip4") || ieq(t, nl, "ip6")) {
+	} else if (spf_ieq(t, nl, "ip4") || spf_ieq(t, nl, "ip6")) {
 		if (sep != ':')
 			rec_error(c, "'%s' needs ':address[/length]'", Q(term));
 		else
 			term_ip(c, term, arg, t[2] == '6', pass);
-	} else if (ieq(t, nl, "a") || ieq(t, nl, "mx")) {
+	} else if (spf_ieq(t, nl, "a") || spf_ieq(t, nl, "mx")) {
 		if (!host_arg_ok(t + nl)) {
 			rec_error(c, "malformed term '%s'", Q(term));
 			return;
@@ -520,11 +492,11 @@ static void term(struct rec_ctx *c, const char *t, bool *has_all, bool *has_redi
 		c->r->lookups++;
 		rec_warning(c, "'%s' names hosts, not networks: it cannot be turned into ranges",
 			    Q(term));
-	} else if (ieq(t, nl, "ptr") || ieq(t, nl, "exists")) {
+	} else if (spf_ieq(t, nl, "ptr") || spf_ieq(t, nl, "exists")) {
 		char name[SPF_NAME_MAX + 2];
-		bool exists = ieq(t, nl, "exists");
+		bool exists = spf_ieq(t, nl, "exists");
 		if ((exists && sep != ':') || (sep && sep != ':') ||
-		    (sep == ':' && domain_check(arg, name, sizeof(name)) < 0)) {
+		    (sep == ':' && spf_domain_check(arg, name, sizeof(name)) < 0)) {
 			rec_error(c, "malformed term '%s'", Q(term));
 			return;
 		}
@@ -547,7 +519,7 @@ int spf_parse(const char *host, const char *text, struct spf_record *ret, struct
 	memset(ret, 0, sizeof(*ret));
 	if (!spf_is_record(text)) {
 		rec_error(&c, "not an SPF record (does not start with 'v=spf1'): '%s'",
-			  shown(text, c.q, sizeof(c.q)));
+			  spf_shown(text, c.q, sizeof(c.q)));
 		return SPF_EDATA;
 	}
 	char *buf = strdup(text);
@@ -591,313 +563,5 @@ void spf_record_clear(struct spf_record *r)
 		free(r->includes[i]);
 	free(r->includes);
 	free(r->redirect);
-	memset(r, 0, sizeof(*r));
-}
-
-/* ---- set names ------------------------------------------------------------- */
-
-static bool is_rules_keyword(const char *s)
-{
-	static const char *const kw[] = {"set",	 "use",	   "allow",   "exception",
-					 "port", "server", "include", NULL};
-
-	for (size_t i = 0; kw[i]; i++)
-		if (strcmp(s, kw[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Appends s[0..n) to buf as set-name characters; a set name starts with a
- * letter or digit, so leading punctuation is dropped. */
-static void name_append(char *buf, size_t len, const char *s, size_t n)
-{
-	size_t o = strlen(buf);
-
-	for (size_t i = 0; i < n && o + 1 < len; i++) {
-		char c = lower(s[i]);
-		if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '_' || c == '.'))
-			c = '-';
-		if (o == 0 && !(is_alpha(c) || is_digit(c)))
-			continue;
-		buf[o++] = c;
-	}
-	buf[o] = '\0';
-}
-
-void spf_set_name(const char *host, bool is_root, char *buf, size_t len)
-{
-	static const char nb[] = "._netblocks.";
-	const char *mark = NULL;
-	size_t cap = len < SPF_SET_MAX + 1 ? len : SPF_SET_MAX + 1;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	/* "<label>._netblocks.<domain>", label being one label */
-	for (const char *p = host; (p = strchr(p, '.')) != NULL; p++) {
-		if (ieq(p, strnlen(p, sizeof(nb) - 1), nb)) {
-			mark = p;
-			break;
-		}
-	}
-	if (mark && mark > host && memchr(host, '.', (size_t)(mark - host)) == NULL &&
-	    mark[sizeof(nb) - 1] != '\0') {
-		const char *dom = mark + sizeof(nb) - 1;
-		name_append(buf, cap, dom, strcspn(dom, "."));
-		if (buf[0])
-			name_append(buf, cap, "-", 1);
-		name_append(buf, cap, host, (size_t)(mark - host));
-	} else if (is_root) {
-		/* "_netblocks.mimecast.com" and "_spf.example.com": the domain's
-		 * first label names the organisation */
-		const char *d = host;
-		while (*d == '_' && strchr(d, '.'))
-			d = strchr(d, '.') + 1;
-		name_append(buf, cap, d, strcspn(d, "."));
-	}
-	if (!buf[0])
-		name_append(buf, cap, host, strlen(host));
-	if (!buf[0])
-		name_append(buf, cap, "spf", 3);
-	if (is_rules_keyword(buf))
-		name_append(buf, cap, "-spf", 4);
-}
-
-/* ---- the walk -------------------------------------------------------------- */
-
-struct walk {
-	spf_fetch_fn fetch;
-	void *ctx;
-	struct spf_result *res;
-	struct diag *diag;
-	/* the chain of hosts being read: bounded because every step past the
-	 * root spends one of the SPF_LOOKUP_MAX lookups */
-	const char *path[SPF_LOOKUP_MAX + 2];
-	unsigned depth;
-};
-
-/* "a -> b -> c" for messages. */
-static void path_text(const struct walk *w, const char *last, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i < w->depth && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s -> ", w->path[i]);
-	if (o < len)
-		snprintf(buf + o, len - o, "%s", last);
-}
-
-static bool set_taken(const struct spf_result *r, const char *set)
-{
-	for (size_t i = 0; i < r->n_hosts; i++)
-		if (strcmp(r->hosts[i].set, set) == 0)
-			return true;
-	return false;
-}
-
-/* A set name no other host of this result has. */
-static char *unique_set(const struct spf_result *r, const char *host, bool is_root)
-{
-	char buf[SPF_SET_MAX + 1];
-
-	spf_set_name(host, is_root, buf, sizeof(buf));
-	if (set_taken(r, buf)) {
-		char alt[SPF_SET_MAX + 1];
-		/* two hosts map to one name (eu._netblocks of two domains that
-		 * share a first label): the later one is named by its host */
-		alt[0] = '\0';
-		name_append(alt, sizeof(alt), host, strlen(host));
-		if (alt[0] && !is_rules_keyword(alt) && !set_taken(r, alt))
-			return strdup(alt);
-		for (unsigned k = 2;; k++) {
-			char suffix[16];
-			int n = snprintf(suffix, sizeof(suffix), "-%u", k);
-			memcpy(alt, buf, sizeof(alt));
-			alt[SPF_SET_MAX - (size_t)n] = '\0';
-			strcat(alt, suffix);
-			if (!set_taken(r, alt))
-				return strdup(alt);
-		}
-	}
-	return strdup(buf);
-}
-
-static int add_host(struct walk *w, const char *name, const char *parent, bool redirect,
-		    const struct spf_record *rec, struct spf_host **ret)
-{
-	struct spf_result *r = w->res;
-
-	if (mem_grow(&r->hosts, &r->cap_hosts, r->n_hosts + 1, sizeof(*r->hosts), 8) < 0)
-		return SPF_ENOMEM;
-	struct spf_host *h = &r->hosts[r->n_hosts];
-	memset(h, 0, sizeof(*h));
-	h->redirect = redirect;
-	h->name = strdup(name);
-	h->parent = parent ? strdup(parent) : NULL;
-	h->set = unique_set(r, name, parent == NULL);
-	h->prefixes = malloc((rec->n_prefixes + 1) * sizeof(*h->prefixes));
-	if (!h->name || (parent && !h->parent) || !h->set || !h->prefixes) {
-		free(h->name);
-		free(h->parent);
-		free(h->set);
-		free(h->prefixes);
-		return SPF_ENOMEM;
-	}
-	if (rec->n_prefixes)
-		memcpy(h->prefixes, rec->prefixes, rec->n_prefixes * sizeof(*h->prefixes));
-	qsort(h->prefixes, rec->n_prefixes, sizeof(*h->prefixes), prefix_qcmp);
-	for (size_t i = 0; i < rec->n_prefixes; i++) {
-		if (h->n_prefixes &&
-		    spf_prefix_cmp(&h->prefixes[h->n_prefixes - 1], &h->prefixes[i]) == 0) {
-			char a[LW_ADDR_STRLEN];
-			diag_add(w->diag, DIAG_WARNING, name, 0, 0, "%s/%u is listed twice",
-				 addr_format(&h->prefixes[i].net, a, sizeof(a)),
-				 h->prefixes[i].plen);
-			continue;
-		}
-		h->prefixes[h->n_prefixes++] = h->prefixes[i];
-	}
-	r->n_hosts++;
-	*ret = h;
-	return SPF_OK;
-}
-
-/* Picks the one SPF record of a host's TXT records. */
-static int select_record(struct walk *w, const char *name, char **txts, size_t n, const char **ret)
-{
-	size_t found = 0;
-	char via[1024] = "";
-
-	for (size_t i = 0; i < n; i++) {
-		if (spf_is_record(txts[i])) {
-			if (!found)
-				*ret = txts[i];
-			found++;
-		}
-	}
-	if (found == 1)
-		return SPF_OK;
-	if (w->depth) {
-		char p[960];
-		path_text(w, name, p, sizeof(p));
-		snprintf(via, sizeof(via), " (reached via %s)", p);
-	}
-	if (found == 0)
-		diag_add(w->diag, DIAG_ERROR, name, 0, 0,
-			 "no SPF record: none of its %zu TXT record(s) starts with 'v=spf1'%s", n,
-			 via);
-	else
-		diag_add(w->diag, DIAG_ERROR, name, 0, 0,
-			 "%zu SPF records where RFC 7208 4.5 allows one%s", found, via);
-	return SPF_EDATA;
-}
-
-static int visit(struct walk *w, const char *name, const char *parent, bool redirect)
-{
-	char p[960];
-
-	for (unsigned i = 0; i < w->depth; i++) {
-		if (strcmp(w->path[i], name) == 0) {
-			path_text(w, name, p, sizeof(p));
-			diag_add(w->diag, DIAG_ERROR, name, 0, 0, "loop: %s", p);
-			return SPF_EDATA;
-		}
-	}
-	for (size_t i = 0; i < w->res->n_hosts; i++) {
-		if (strcmp(w->res->hosts[i].name, name) == 0) {
-			/* reached again on another branch: not a loop, and its
-			 * prefixes are already in its set */
-			diag_add(w->diag, DIAG_WARNING, name, 0, 0,
-				 "named again by %s: already read, its prefixes are in set '%s'",
-				 parent ? parent : "?", w->res->hosts[i].set);
-			return SPF_OK;
-		}
-	}
-	if (w->depth >= sizeof(w->path) / sizeof(w->path[0])) {
-		/* unreachable while the lookup limit holds; kept as the bound */
-		diag_add(w->diag, DIAG_ERROR, name, 0, 0, "records nested too deeply");
-		return SPF_EDATA;
-	}
-
-	char **txts = NULL, *msg = NULL;
-	size_t n = 0;
-	int rc = w->fetch(w->ctx, name, &txts, &n, &msg);
-	if (rc != SPF_OK) {
-		if (w->depth) {
-			path_text(w, name, p, sizeof(p));
-			diag_add(w->diag, DIAG_ERROR, name, 0, 0, "%s (reached via %s)",
-				 msg ? msg : "look-up failed", p);
-		} else {
-			diag_add(w->diag, DIAG_ERROR, name, 0, 0, "%s",
-				 msg ? msg : "look-up failed");
-		}
-		free(msg);
-		return rc;
-	}
-	free(msg);
-
-	const char *text = NULL;
-	struct spf_record rec;
-	struct spf_host *h = NULL;
-	memset(&rec, 0, sizeof(rec));
-	rc = select_record(w, name, txts, n, &text);
-	if (rc == SPF_OK)
-		rc = spf_parse(name, text, &rec, w->diag);
-	for (size_t i = 0; i < n; i++)
-		free(txts[i]);
-	free(txts);
-	if (rc != SPF_OK)
-		goto out;
-	w->res->lookups += rec.lookups;
-	if (w->res->lookups > SPF_LOOKUP_MAX) {
-		diag_add(w->diag, DIAG_ERROR, name, 0, 0,
-			 "too many DNS look-ups: %u DNS-querying terms (include, redirect, a, mx, "
-			 "ptr, exists) counted by the end of this record, SPF allows %d (RFC 7208 "
-			 "4.6.4)",
-			 w->res->lookups, SPF_LOOKUP_MAX);
-		rc = SPF_EDATA;
-		goto out;
-	}
-	rc = add_host(w, name, parent, redirect, &rec, &h);
-	if (rc != SPF_OK)
-		goto out;
-	w->path[w->depth++] = h->name; /* the string outlives a realloc of hosts */
-	const char *self = h->name;
-	for (size_t i = 0; i < rec.n_includes && rc == SPF_OK; i++)
-		rc = visit(w, rec.includes[i], self, false);
-	if (rc == SPF_OK && rec.redirect)
-		rc = visit(w, rec.redirect, self, true);
-	w->depth--;
-out:
-	spf_record_clear(&rec);
-	return rc;
-}
-
-int spf_walk(const char *name, spf_fetch_fn fetch, void *ctx, struct spf_result *ret,
-	     struct diag *diag)
-{
-	struct walk w = {.fetch = fetch, .ctx = ctx, .res = ret, .diag = diag};
-	char root[SPF_NAME_MAX + 2];
-
-	memset(ret, 0, sizeof(*ret));
-	if (domain_check(name, root, sizeof(root)) != 1) {
-		char q[SPF_SHOWN_MAX * 4 + 8];
-		diag_add(diag, DIAG_ERROR, NULL, 0, 0, "'%s' is not a domain name",
-			 shown(name, q, sizeof(q)));
-		return SPF_EDATA;
-	}
-	return visit(&w, root, NULL, false);
-}
-
-void spf_result_clear(struct spf_result *r)
-{
-	for (size_t i = 0; i < r->n_hosts; i++) {
-		free(r->hosts[i].name);
-		free(r->hosts[i].set);
-		free(r->hosts[i].parent);
-		free(r->hosts[i].prefixes);
-	}
-	free(r->hosts);
 	memset(r, 0, sizeof(*r));
 }
