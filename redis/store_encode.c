@@ -424,22 +424,34 @@ static void encode_series_key(struct enc *e, const struct hour_counts *h, const 
 	arg_u64(e, ttl_s);
 }
 
+/* One period of a series (an hour or a minute, called name, starting at
+ * start_s): its hash for all sensors and its hash for this one, and its
+ * entry in the index (`hours` or `minutes`). */
+static void encode_period(struct enc *e, const struct hour_counts *h, const char *name,
+			  uint64_t start_s, uint32_t ttl_s, const char *index)
+{
+	char key[160];
+
+	snprintf(key, sizeof(key), "series:%s", name);
+	encode_series_key(e, h, key, ttl_s);
+	snprintf(key, sizeof(key), "series:%s:%s", name, e->s->sensor);
+	encode_series_key(e, h, key, ttl_s);
+	cmd_begin(e, 4, -1);
+	arg(e, "ZADD");
+	arg_key(e, index, NULL);
+	arg_u64(e, start_s);
+	arg(e, name);
+}
+
 static void encode_hours(struct enc *e, const struct store_batch *b)
 {
-	char hname[16], key[160];
+	char hname[16];
 
 	for (uint32_t i = 0; i < b->n_hours; i++) {
 		const struct hour_counts *h = &b->hours[i];
 		hour_name(h->hour, hname, sizeof(hname));
-		snprintf(key, sizeof(key), "series:%s", hname);
-		encode_series_key(e, h, key, e->s->cfg.retention_s);
-		snprintf(key, sizeof(key), "series:%s:%s", hname, e->s->sensor);
-		encode_series_key(e, h, key, e->s->cfg.retention_s);
-		cmd_begin(e, 4, -1);
-		arg(e, "ZADD");
-		arg_key(e, "hours", NULL);
-		arg_u64(e, (uint64_t)h->hour * 3600u);
-		arg(e, hname);
+		encode_period(e, h, hname, (uint64_t)h->hour * 3600u, e->s->cfg.retention_s,
+			      "hours");
 	}
 }
 
@@ -449,7 +461,7 @@ static void encode_hours(struct enc *e, const struct store_batch *b)
  * flushed once at the end of a long capture), are not written. */
 static void encode_minutes(struct enc *e, const struct store_batch *b)
 {
-	char mname[16], key[160];
+	char mname[16];
 	uint32_t newest = 0, keep = e->s->cfg.minute_retention_s / 60;
 
 	for (uint32_t i = 0; i < b->n_minutes; i++)
@@ -459,15 +471,8 @@ static void encode_minutes(struct enc *e, const struct store_batch *b)
 		if (m->hour + keep < newest)
 			continue;
 		minute_name(m->hour, mname, sizeof(mname));
-		snprintf(key, sizeof(key), "series:%s", mname);
-		encode_series_key(e, m, key, e->s->cfg.minute_retention_s);
-		snprintf(key, sizeof(key), "series:%s:%s", mname, e->s->sensor);
-		encode_series_key(e, m, key, e->s->cfg.minute_retention_s);
-		cmd_begin(e, 4, -1);
-		arg(e, "ZADD");
-		arg_key(e, "minutes", NULL);
-		arg_u64(e, (uint64_t)m->hour * 60u);
-		arg(e, mname);
+		encode_period(e, m, mname, (uint64_t)m->hour * 60u, e->s->cfg.minute_retention_s,
+			      "minutes");
 	}
 }
 
