@@ -4,6 +4,7 @@
 #include "pipeline/pipeline.h"
 
 #include <pcap/pcap.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,4 +224,26 @@ int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct r
 		r->timeline_dropped = p->hours->dropped;
 	}
 	return report_from_aggregate(r, p->agg);
+}
+
+void pipeline_store_health(struct pipeline *p, struct capture *c, uint64_t started_us,
+			   struct store_health *h)
+{
+	struct capture_stats cs;
+	struct tracker_stats ts;
+	const char *digest = rules_digest(p->rules);
+
+	capture_get_stats(c, &cs);
+	tracker_get_stats(p->tracker, &ts);
+	h->started_us = started_us;
+	h->packets = cs.packets;
+	h->kernel_drops = cs.kernel_drops;
+	h->evictions = ts.evictions;
+	h->sources_dropped = p->agg->sources_dropped;
+	h->outbound_attempts = p->agg->totals[CLASS_OUTBOUND].attempts;
+	h->outbound_sources = aggregate_sources(p->agg, CLASS_OUTBOUND, NULL);
+	h->undecodable = pipeline_undecodable(p);
+	h->tcp_truncated_tail = p->tcp_tail_cut;
+	h->clock_jumps = ts.clock_jumps;
+	snprintf(h->rules_digest, sizeof(h->rules_digest), "%s", digest ? digest : "");
 }

@@ -13,6 +13,7 @@
 #include "analyzer/report.h"
 #include "rules/rules.h"
 #include "analyzer/servers.h"
+#include "analyzer/store_batch.h"
 #include "analyzer/timeline.h"
 #include "sensor/attempt.h"
 #include "sensor/capture.h"
@@ -94,6 +95,11 @@ struct servers *pipeline_swap_servers(struct pipeline *p, struct servers *server
 
 /* Packets decode_packet() called malformed, every reason. */
 uint64_t pipeline_undecodable(const struct pipeline *p);
+
+/* The capture's health as a store batch carries it (store_health): what
+ * capture c and the pipeline counted, and since when (started_us). */
+void pipeline_store_health(struct pipeline *p, struct capture *c, uint64_t started_us,
+			   struct store_health *ret);
 
 /* Fills a report from what the pipeline counted and the capture's health. */
 int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct report *r);
