@@ -2,6 +2,8 @@
 #ifndef LW_CMD_H
 #define LW_CMD_H
 
+#include <stdbool.h>
+
 #include "common/program.h" /* exit codes, lw_error() */
 
 struct cmd_entry {
@@ -34,5 +36,15 @@ int lw_getopt(int argc, char **argv, const char *shortopts, const struct option 
 /* Parses a whole decimal number in [min, max]; names the flag on failure. */
 int parse_uint_flag(const char *flag, const char *text, unsigned long long min,
 		    unsigned long long max, unsigned long long *ret);
+
+/* The end of the option switch the Redis-speaking commands (replay,
+ * report, doctor) share, for its default case: -h prints usage and exits
+ * 0, one of REDIS_OPTS_LONGOPTS is taken. false for anything else (then
+ * lw_getopt already said what is wrong). */
+struct redis_opts;
+bool cmd_redis_option(int c, const char *value, const char *usage, struct redis_opts *ro);
+/* -1 with one line naming the first operand when any is left after the
+ * options of a command that takes none. */
+int cmd_no_operands(int argc, char **argv, const char *cmd);
 
 #endif

@@ -150,21 +150,13 @@ static int parse_args(int argc, char **argv, struct doctor_opts *o)
 			}
 			o->n_servers++;
 			break;
-		case 'h':
-			fputs(doctor_usage, stdout);
-			exit(0);
 		default:
-			if (redis_opts_take(&o->ro, c, optarg))
+			if (cmd_redis_option(c, optarg, doctor_usage, &o->ro))
 				break;
 			return -1; /* lw_getopt said what is wrong */
 		}
 	}
-	if (optind < argc) {
-		lw_error("doctor: unexpected argument '%s' (see 'lockwatch doctor --help')",
-			 argv[optind]);
-		return -1;
-	}
-	return 0;
+	return cmd_no_operands(argc, argv, "doctor");
 }
 
 /* ---- rules ---------------------------------------------------------------- */

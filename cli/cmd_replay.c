@@ -195,11 +195,8 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 				return -1;
 			o->redis_wait_s = (uint32_t)v;
 			break;
-		case 'h':
-			fputs(replay_usage, stdout);
-			exit(0);
 		default:
-			if (redis_opts_take(&o->ro, c, optarg))
+			if (cmd_redis_option(c, optarg, replay_usage, &o->ro))
 				break;
 			return -1; /* lw_getopt said what is wrong */
 		}

@@ -132,21 +132,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 				return -1;
 			o->top = (size_t)v;
 			break;
-		case 'h':
-			fputs(report_usage, stdout);
-			exit(0);
 		default:
-			if (redis_opts_take(&o->ro, c, optarg))
+			if (cmd_redis_option(c, optarg, report_usage, &o->ro))
 				break;
 			return -1; /* lw_getopt said what is wrong */
 		}
 	}
-	if (optind < argc) {
-		lw_error("report: unexpected argument '%s' (see 'lockwatch report --help')",
-			 argv[optind]);
-		return -1;
-	}
-	return 0;
+	return cmd_no_operands(argc, argv, "report");
 }
 
 /* The report's "now", in microseconds. LOCKWATCH_REPORT_CLOCK=EPOCH (in
