@@ -3,14 +3,15 @@
 # sources points down the order below, and only the directories that talk
 # to Redis or the journal include hiredis or libsystemd. One TAP line per
 # directory; a broken edge is named file:line. README's "Layout" section
-# draws the same order:
+# draws the same order (A <- B: B may include A):
 #
-#   common <- sensor <- rules <- analyzer <- pipeline
-#          <- redis, journal, render, dns <- probe <- cli, daemon
+#   common <- sensor, rules
+#   sensor, rules <- analyzer <- pipeline, redis, journal, render
+#   rules <- dns
+#   rules, analyzer, render, dns <- probe
+#   all of the above <- cli, daemon (never each other)
 #
-# Set LAYOUT_SRCDIR to check another tree (the test of this test does).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
-SRC=${LAYOUT_SRCDIR:-$top_srcdir}
 
 # allowed DIR: the directories DIR's files may include (its own is implied).
 allowed() {
@@ -43,11 +44,13 @@ external() {
 }
 
 dirs="common sensor rules analyzer pipeline redis journal render dns probe cli daemon tools bench fuzz"
-for d in $dirs; do
-	[ -d "$SRC/$d" ] || continue
-	ok_dirs="$d $(allowed "$d")"
-	ext=$(external "$d")
-	bad=$(cd "$SRC" && find "$d" -name '*.[ch]' | sort | while read -r f; do
+
+# violations ROOT DIR: one line "file:line: why" per include of ROOT/DIR that
+# breaks the order.
+violations() {
+	ok_dirs="$2 $(allowed "$2")"
+	ext=$(external "$2")
+	(cd "$1" && find "$2" -name '*.[ch]' | sort | while read -r f; do
 		grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]\(hiredis\|systemd\|[a-z_]*/\)' "$f" |
 			while IFS= read -r line; do
 				n=${line%%:*}
@@ -56,16 +59,22 @@ for d in $dirs; do
 				*'<hiredis'* | *'<systemd'*)
 					case " $ext " in
 					*" $inc "*) ;;
-					*) echo "$f:$n: includes <$inc/...>: $d/ may not use $inc" ;;
+					*) echo "$f:$n: includes <$inc/...>: $2/ may not use $inc" ;;
 					esac ;;
 				*'"'*)
 					case " $ok_dirs " in
 					*" $inc "*) ;;
-					*) echo "$f:$n: includes \"$inc/...\": $d/ may include only: $ok_dirs" ;;
+					*) echo "$f:$n: includes \"$inc/...\": $2/ may include only: $ok_dirs" ;;
 					esac ;;
 				esac
 			done
 	done)
+}
+
+SRC=$top_srcdir
+for d in $dirs; do
+	[ -d "$SRC/$d" ] || continue
+	bad=$(violations "$SRC" "$d")
 	if [ -z "$bad" ]; then
 		ok "$d/ includes only what lies below it"
 	else
@@ -73,6 +82,16 @@ for d in $dirs; do
 		printf '%s\n' "$bad" | sed 's/^/# /'
 	fi
 done
+
+# The check itself can fail: a tree with an include pointing up, one across
+# the programs and libsystemd in the policy is refused, each one named.
+mkdir -p "$TMP/bad/analyzer" "$TMP/bad/daemon"
+printf '#include "config.h"\n#include "analyzer/report.h"\n#include "redis/store_redis.h"\n' >"$TMP/bad/analyzer/up.c"
+printf '#include <systemd/sd-journal.h>\n' >"$TMP/bad/analyzer/journal.h"
+printf '#include "daemon/loop.h"\n#include "cli/cmd.h"\n' >"$TMP/bad/daemon/across.c"
+got=$( (violations "$TMP/bad" analyzer; violations "$TMP/bad" daemon) | cut -d: -f1,2 | tr '\n' ' ')
+check "a bad tree's three broken includes are named file:line" \
+	[ "$got" = "analyzer/journal.h:1 analyzer/up.c:3 daemon/across.c:2 " ]
 
 # Every directory with sources has a place in the order.
 for d in $(cd "$SRC" && ls -d */ | tr -d /); do
