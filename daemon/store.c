@@ -1,4 +1,4 @@
-/* lockwatchd's side of the Redis store (analyzer/store_redis.h): every
+/* lockwatchd's side of the Redis store (redis/store_redis.h): every
  * flush interval the loop takes the aggregate's changes as a batch (cheap,
  * proportional to the sources changed) and hands it to the store worker,
  * which may block on Redis for as long as the store's timeouts allow. One

@@ -1,5 +1,5 @@
 /* Fuzz target: what the Redis store makes of a server's replies
- * (analyzer/store_redis.c) to one batch's MULTI, queued commands and EXEC,
+ * (redis/store_redis.c) to one batch's MULTI, queued commands and EXEC,
  * and to the HGET that settles a batch whose EXEC went unanswered. Bytes
  * go through hiredis' own reader, so the trees are those a connection
  * would deliver. Whatever the server says, the flush's result is one of

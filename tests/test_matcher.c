@@ -1,4 +1,4 @@
-/* Tests for the longest-prefix matcher (analyzer/matcher.c): edge prefixes,
+/* Tests for the longest-prefix matcher (rules/matcher.c): edge prefixes,
  * duplicates, bad input, and agreement with two independent references
  * (a linear scan and a per-length binary search) on seeded random IPv4 and
  * IPv6 tables with 100,000 random addresses each. */
