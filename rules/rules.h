@@ -35,6 +35,9 @@ enum src_class {
 
 /* "outside", "allowed", "exception", "outbound" */
 const char *class_name(enum src_class c);
+/* true when s is one of the language's keywords (set, use, allow, ...):
+ * no set may be called that. */
+bool rules_is_keyword(const char *s);
 
 /* What a lookup matched. Strings belong to the rules object. */
 struct rule_ref {

@@ -265,7 +265,7 @@ static int tokenize(struct parser *p, const struct file_ctx *f, unsigned line, c
 
 int rules_parse_file(struct parser *p, const char *name, const char *text);
 
-static bool is_keyword(const char *s)
+bool rules_is_keyword(const char *s)
 {
 	static const char *const kw[] = {"set",	 "use",	   "allow",   "exception",
 					 "port", "server", "include", NULL};
@@ -479,7 +479,7 @@ static void do_server(struct parser *p, const struct file_ctx *f, unsigned line,
 static bool check_name(struct parser *p, const struct file_ctx *f, unsigned line,
 		       const struct tok *t, const char *what)
 {
-	if (t->quoted || !valid_name(t->s) || is_keyword(t->s)) {
+	if (t->quoted || !valid_name(t->s) || rules_is_keyword(t->s)) {
 		diag_add(p->diag, DIAG_ERROR, f->name, line, t->col, "bad %s name '%s'", what,
 			 t->s);
 		return false;
@@ -677,7 +677,8 @@ int rules_parse_file(struct parser *p, const char *name, const char *text)
 			if (n > 0) {
 				struct tok *toks = p->toks;
 				size_t i = 0;
-				if (f.cur_set >= 0 && !toks[0].quoted && is_keyword(toks[0].s)) {
+				if (f.cur_set >= 0 && !toks[0].quoted &&
+				    rules_is_keyword(toks[0].s)) {
 					diag_add(p->diag, DIAG_ERROR, name, line, toks[0].col,
 						 "missing '}' before '%s': set '%s' opened at "
 						 "%s:%u",

@@ -9,21 +9,11 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "rules/rules.h"
 #include "rules/spf.h"
 #include "rules/spf_internal.h"
 
 /* ---- set names ------------------------------------------------------------- */
-
-static bool is_rules_keyword(const char *s)
-{
-	static const char *const kw[] = {"set",	 "use",	   "allow",   "exception",
-					 "port", "server", "include", NULL};
-
-	for (size_t i = 0; kw[i]; i++)
-		if (strcmp(s, kw[i]) == 0)
-			return true;
-	return false;
-}
 
 /* Appends s[0..n) to buf as set-name characters; a set name starts with a
  * letter or digit, so leading punctuation is dropped. */
@@ -77,7 +67,7 @@ void spf_set_name(const char *host, bool is_root, char *buf, size_t len)
 		name_append(buf, cap, host, strlen(host));
 	if (!buf[0])
 		name_append(buf, cap, "spf", 3);
-	if (is_rules_keyword(buf))
+	if (rules_is_keyword(buf))
 		name_append(buf, cap, "-spf", 4);
 }
 
@@ -126,7 +116,7 @@ static char *unique_set(const struct spf_result *r, const char *host, bool is_ro
 		 * share a first label): the later one is named by its host */
 		alt[0] = '\0';
 		name_append(alt, sizeof(alt), host, strlen(host));
-		if (alt[0] && !is_rules_keyword(alt) && !set_taken(r, alt))
+		if (alt[0] && !rules_is_keyword(alt) && !set_taken(r, alt))
 			return strdup(alt);
 		for (unsigned k = 2;; k++) {
 			char suffix[16];
