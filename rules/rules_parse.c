@@ -263,8 +263,6 @@ static int tokenize(struct parser *p, const struct file_ctx *f, unsigned line, c
 
 /* ---- directives ---------------------------------------------------------- */
 
-int rules_parse_file(struct parser *p, const char *name, const char *text);
-
 bool rules_is_keyword(const char *s)
 {
 	static const char *const kw[] = {"set",	 "use",	   "allow",   "exception",
