@@ -16,9 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "rules/rules.h"
 #include "common/addr.h"
 #include "common/bounds.h"
+#include "rules/rules.h"
 #include "sensor/attempt.h"
 
 /* Attempts by outcome; each attempt counts once, under the furthest outcome

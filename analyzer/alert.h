@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rules/rules.h"
 #include "common/addr.h"
 #include "common/bounds.h"
+#include "rules/rules.h"
 #include "sensor/attempt.h"
 
 enum alert_event {

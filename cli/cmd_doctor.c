@@ -19,11 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rules/rules.h"
 #include "cli/cmd.h"
 #include "cli/doctor.h"
-#include "redis/redis_opts.h"
 #include "common/bounds.h"
+#include "redis/redis_opts.h"
+#include "rules/rules.h"
 
 #define DOCTOR_SECONDS_DEFAULT	 10   /* long enough for a test connection by hand */
 #define DOCTOR_SECONDS_MAX	 3600 /* a watch longer than an hour is a capture: use lockwatchd */

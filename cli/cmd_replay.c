@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "analyzer/report.h"
-#include "render/render.h"
 #include "cli/cmd.h"
-#include "pipeline/pipeline.h"
 #include "cli/progress.h"
-#include "redis/redis_opts.h"
 #include "common/bounds.h"
+#include "pipeline/pipeline.h"
+#include "redis/redis_opts.h"
+#include "render/render.h"
 
 #define REPLAY_SLICE_PACKETS 8192 /* between progress checks: cheap, still smooth */
 #define REPLAY_FLUSH_S	     1	  /* packet-time seconds between Redis flushes, as the daemon */

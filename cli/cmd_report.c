@@ -10,11 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cmd.h"
+#include "common/bounds.h"
+#include "redis/redis_opts.h"
 #include "redis/report_redis.h"
 #include "render/render.h"
-#include "cli/cmd.h"
-#include "redis/redis_opts.h"
-#include "common/bounds.h"
 
 #define REPORT_REDIS_DEFAULT "redis://127.0.0.1:6379"
 

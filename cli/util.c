@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rules/rules.h"
 #include "cli/cmd.h"
 #include "redis/redis_opts.h"
+#include "rules/rules.h"
 
 int parse_uint_flag(const char *flag, const char *text, unsigned long long min,
 		    unsigned long long max, unsigned long long *ret)

@@ -24,9 +24,9 @@
 #include <string.h>
 
 #include "common/program.h"
-#include "redis/redis_opts.h"
 #include "daemon/loop.h"
 #include "daemon/store.h"
+#include "redis/redis_opts.h"
 
 /* How long the final flush may wait for an absent Redis before giving up
  * (the held counts are then reported as not stored). */

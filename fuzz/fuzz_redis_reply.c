@@ -19,8 +19,8 @@
 #include <hiredis/hiredis.h>
 #include <string.h>
 
-#include "redis/store_redis.h"
 #include "fuzz/fuzz.h"
+#include "redis/store_redis.h"
 
 #define REPLIES_MAX	  4096	/* replies read from one input */
 #define SLOTS_MAX	  8192	/* MULTI + commands + EXEC of the largest batch shape */

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "redis/redis_url.h"
 #include "fuzz/fuzz.h"
+#include "redis/redis_url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

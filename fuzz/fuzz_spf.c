@@ -16,8 +16,8 @@
 
 #include <string.h>
 
-#include "rules/spf.h"
 #include "fuzz/fuzz.h"
+#include "rules/spf.h"
 
 #define ZONE_MAX 64 /* TXT records of a zone; the look-up limit needs far fewer */
 

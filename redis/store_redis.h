@@ -52,8 +52,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "redis/redis_url.h"
 #include "analyzer/store_batch.h"
+#include "redis/redis_url.h"
 
 /* Defaults; each is an option of lockwatch replay / lockwatchd. */
 #define STORE_PREFIX_DEFAULT	  "lockwatch:"

@@ -7,8 +7,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "render/json.h"
 #include "analyzer/report.h"
+#include "render/json.h"
 #include "render/render.h"
 
 static void hint_text(const struct report *r, size_t i, char *buf, size_t len)

@@ -2,10 +2,10 @@
  * never renamed). */
 #include "config.h"
 
-#include "render/json.h"
 #include "analyzer/report.h"
-#include "render/render.h"
 #include "analyzer/timeline.h"
+#include "render/json.h"
+#include "render/render.h"
 
 static void kv_time(struct json *j, const char *key, uint64_t us)
 {

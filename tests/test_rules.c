@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rules/rules.h"
 #include "analyzer/servers.h"
+#include "rules/rules.h"
 
 static struct lw_addr A(const char *text) {
 	struct lw_addr a;

@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "analyzer/aggregate.h"
-#include "redis/redis_url.h"
 #include "analyzer/store_batch.h"
+#include "redis/redis_url.h"
 #include "redis/store_redis.h"
 
 static char tmpdir[64], sock[128];

@@ -13,9 +13,9 @@
 
 #include "analyzer/aggregate.h"
 #include "analyzer/report.h"
-#include "render/render.h"
 #include "analyzer/store_batch.h"
 #include "analyzer/verdict.h"
+#include "render/render.h"
 
 static struct attempt mk(const char *src, enum outcome o, uint64_t t)
 {
