@@ -43,8 +43,8 @@
 
 /* Gateway addresses from Mimecast's published ranges, outside ones from the
  * documentation ranges: the sample reads like a real mail host's capture. */
-const char *const gateways[5] = {"195.130.217.41", "195.130.217.77", "205.139.110.61",
-				 "205.139.110.120", "91.220.42.18"};
+const char *const gen_gateways[5] = {"195.130.217.41", "195.130.217.77", "205.139.110.61",
+				     "205.139.110.120", "91.220.42.18"};
 
 static int run_script(struct gen *g, FILE *in, const char *name)
 {
@@ -90,7 +90,7 @@ static int run_script(struct gen *g, FILE *in, const char *name)
 		c.dst = strdup(c.dst);
 		c.outcome = strdup(c.outcome);
 		c.helo = c.helo ? strdup(c.helo) : NULL;
-		int r = add_conv(g, &c);
+		int r = gen_add_conv(g, &c);
 		free((void *)c.src);
 		free((void *)c.dst);
 		free((void *)c.outcome);
@@ -110,7 +110,7 @@ static int run_mixed(struct gen *g, unsigned n, int breach)
 
 	for (unsigned i = 0; i < n; i++) {
 		struct conv c;
-		uint64_t r = rnd(g);
+		uint64_t r = gen_rnd(g);
 		memset(&c, 0, sizeof(c));
 		c.ts = BASE_US + (uint64_t)i * 3000000ULL / 2 + r % 500000;
 		c.dst = (r >> 8) % 5 == 0 ? "2001:db8::25" : "192.0.2.25";
@@ -118,7 +118,7 @@ static int run_mixed(struct gen *g, unsigned n, int breach)
 		if (kind < 55) {
 			/* Mimecast publishes no IPv6 delivery ranges */
 			c.dst = "192.0.2.25";
-			c.src = gateways[(r >> 24) % 5];
+			c.src = gen_gateways[(r >> 24) % 5];
 			c.outcome = "smtp";
 			c.helo = "eu-smtp-delivery-1.mimecast.com";
 		} else if (kind < 60) {
@@ -137,7 +137,7 @@ static int run_mixed(struct gen *g, unsigned n, int breach)
 			c.outcome = blocked[(r >> 40) % 3];
 			c.retrans = !strcmp(c.outcome, "unanswered") ? 2 : 0;
 		}
-		if (add_conv(g, &c) < 0)
+		if (gen_add_conv(g, &c) < 0)
 			return -1;
 	}
 	if (breach) {
@@ -146,7 +146,7 @@ static int run_mixed(struct gen *g, unsigned n, int breach)
 				 .dst = "192.0.2.25",
 				 .outcome = "smtp",
 				 .helo = "bulk-mailer.example"};
-		if (add_conv(g, &c) < 0)
+		if (gen_add_conv(g, &c) < 0)
 			return -1;
 	}
 	return 0;
@@ -158,14 +158,14 @@ static int run_flood(struct gen *g, unsigned n)
 	char src[64];
 
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t r = rnd(g);
+		uint64_t r = gen_rnd(g);
 		uint32_t a = (uint32_t)(r >> 32);
 		/* random public-looking sources; pcap files may hold any address */
 		snprintf(src, sizeof(src), "%u.%u.%u.%u", 1 + (a >> 24) % 223, (a >> 16) & 255,
 			 (a >> 8) & 255, a & 255);
-		size_t len = tcp(ip, src, "192.0.2.25", (uint16_t)(1024 + r % 60000), 25,
-				 (uint32_t)r, 0, TCPF_SYN, NULL);
-		add_ip(g, BASE_US + (uint64_t)i * 10, ip, len);
+		size_t len = gen_tcp(ip, src, "192.0.2.25", (uint16_t)(1024 + r % 60000), 25,
+				     (uint32_t)r, 0, TCPF_SYN, NULL);
+		gen_add_ip(g, BASE_US + (uint64_t)i * 10, ip, len);
 	}
 	return 0;
 }
@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 			return 64;
 		}
 	}
-	int dlt = link_dlt(g.link);
+	int dlt = gen_link_dlt(g.link);
 	if (!out || dlt < 0 || (!script && !mixed && !flood && !realistic && !flood_sources) ||
 	    (truth_path && !realistic && !flood_sources)) {
 		usage(stderr);
@@ -274,20 +274,20 @@ int main(int argc, char **argv)
 		r = run_flood(&g, flood);
 	memset(&tr, 0, sizeof(tr));
 	if (!r && realistic)
-		r = run_realistic(&g, realistic, breach, &tr);
+		r = gen_run_realistic(&g, realistic, breach, &tr);
 	if (!r && flood_sources)
-		r = run_flood_sources(&g, flood_sources, heavy, &tr);
+		r = gen_run_flood_sources(&g, flood_sources, heavy, &tr);
 	if (r < 0)
 		return 65;
-	if (truth_path && write_truth(truth_path, &tr, g.n) < 0) {
+	if (truth_path && gen_write_truth(truth_path, &tr, g.n) < 0) {
 		perror(truth_path);
 		return 73;
 	}
 
-	qsort(g.pkts, g.n, sizeof(*g.pkts), cmp_pkt);
+	qsort(g.pkts, g.n, sizeof(*g.pkts), gen_cmp_pkt);
 	int rc = 0;
 	if (pcapng) {
-		if (write_pcapng(out, dlt, &g) < 0) {
+		if (gen_write_pcapng(out, dlt, &g) < 0) {
 			perror(out);
 			rc = 73;
 		}

@@ -54,24 +54,24 @@ struct truth {
 };
 
 /* Gateway addresses from Mimecast's published ranges (lwgen.c). */
-extern const char *const gateways[5];
+extern const char *const gen_gateways[5];
 
 /* ---- lwgen_packet.c ---- */
-uint64_t rnd(struct gen *g);
+uint64_t gen_rnd(struct gen *g);
 /* The DLT of a --link name, -1 when unknown. */
-int link_dlt(const char *link);
-void add_ip(struct gen *g, uint64_t ts, const uint8_t *ip, size_t ip_len);
-void add_frame(struct gen *g, uint64_t ts, const uint8_t *frame, size_t len);
-size_t tcp(uint8_t *out, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-	   uint32_t seq, uint32_t ack, uint8_t flags, const char *payload);
+int gen_link_dlt(const char *link);
+void gen_add_ip(struct gen *g, uint64_t ts, const uint8_t *ip, size_t ip_len);
+void gen_add_frame(struct gen *g, uint64_t ts, const uint8_t *frame, size_t len);
+size_t gen_tcp(uint8_t *out, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+	       uint32_t seq, uint32_t ack, uint8_t flags, const char *payload);
 /* One conversation, every packet of it, timed like a real exchange. */
-int add_conv(struct gen *g, const struct conv *c);
-int cmp_pkt(const void *a, const void *b);
-int write_pcapng(const char *path, int dlt, const struct gen *g);
+int gen_add_conv(struct gen *g, const struct conv *c);
+int gen_cmp_pkt(const void *a, const void *b);
+int gen_write_pcapng(const char *path, int dlt, const struct gen *g);
 
 /* ---- lwgen_bench.c ---- */
-int run_realistic(struct gen *g, unsigned n, int breach, struct truth *tr);
-int run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *tr);
-int write_truth(const char *path, const struct truth *tr, size_t packets);
+int gen_run_realistic(struct gen *g, unsigned n, int breach, struct truth *tr);
+int gen_run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *tr);
+int gen_write_truth(const char *path, const struct truth *tr, size_t packets);
 
 #endif

@@ -28,7 +28,7 @@ static const char *const server4 = "192.0.2.25", *const server6 = "2001:db8::25"
 
 static uint32_t below(struct gen *g, uint32_t n)
 {
-	return (uint32_t)(rnd(g) % n);
+	return (uint32_t)(gen_rnd(g) % n);
 }
 
 /* A bijection on 32-bit values (xor, odd multiplies, xorshifts): distinct
@@ -110,7 +110,7 @@ static void flow_send(struct gen *g, struct flow *f, int from_client, uint8_t fl
 	n = frame_ip_tcp(ip, sizeof(ip), &s);
 	if (!n)
 		die_frame();
-	add_ip(g, f->t, ip, n);
+	gen_add_ip(g, f->t, ip, n);
 	uint32_t adv = (uint32_t)len + ((flags & (TCPF_SYN | TCPF_FIN)) ? 1 : 0);
 	if (from_client)
 		f->cseq += adv;
@@ -162,9 +162,13 @@ static void real_smtp(struct gen *g, uint64_t t, const char *cli, const char *sr
 		      enum real_outcome how, const char *helo, unsigned body_segs)
 {
 	uint64_t rtt = 10000 + below(g, 110000);
-	struct flow f = {
-	    cli, srv, (uint16_t)(32768 + below(g, 28000)), 25, (uint32_t)rnd(g), (uint32_t)rnd(g),
-	    t};
+	struct flow f = {cli,
+			 srv,
+			 (uint16_t)(32768 + below(g, 28000)),
+			 25,
+			 (uint32_t)gen_rnd(g),
+			 (uint32_t)gen_rnd(g),
+			 t};
 	uint32_t isn = f.cseq;
 	char buf[512];
 
@@ -201,7 +205,7 @@ static void real_smtp(struct gen *g, uint64_t t, const char *cli, const char *sr
 		    n ? frame_ip_icmp_unreach(icmp, sizeof(icmp), srv, v6 ? 1 : 13, syn, n, 0) : 0;
 		if (!m)
 			die_frame();
-		add_ip(g, f.t, icmp, m);
+		gen_add_ip(g, f.t, icmp, m);
 		return;
 	}
 	flow_send(g, &f, 0, TCPF_SYN | TCPF_ACK, NULL, 0);
@@ -294,17 +298,17 @@ static void udp_exchange(struct gen *g, uint64_t t, const char *cli, const char 
 	wr_be16(udp + 2, port);
 	wr_be16(udp + 4, (uint16_t)(8 + qlen));
 	wr_be16(udp + 6, 0);
-	add_ip(g, t, ip, ip4_packet(ip, cli, srv, 17, udp, 8, qlen));
+	gen_add_ip(g, t, ip, ip4_packet(ip, cli, srv, 17, udp, 8, qlen));
 	wr_be16(udp, port);
 	wr_be16(udp + 2, cport);
 	wr_be16(udp + 4, (uint16_t)(8 + rlen));
-	add_ip(g, t + 1000 + below(g, 30000), ip, ip4_packet(ip, srv, cli, 17, udp, 8, rlen));
+	gen_add_ip(g, t + 1000 + below(g, 30000), ip, ip4_packet(ip, srv, cli, 17, udp, 8, rlen));
 }
 
 static void ping(struct gen *g, uint64_t t)
 {
 	uint8_t ip[FRAME_MAX], icmp[64];
-	uint16_t id = (uint16_t)rnd(g);
+	uint16_t id = (uint16_t)gen_rnd(g);
 
 	for (int reply = 0; reply < 2; reply++) {
 		memset(icmp, 0, sizeof(icmp));
@@ -312,9 +316,9 @@ static void ping(struct gen *g, uint64_t t)
 		wr_be16(icmp + 4, id);
 		wr_be16(icmp + 6, 1);
 		wr_be16(icmp + 2, csum(icmp, sizeof(icmp)));
-		add_ip(g, t + (uint64_t)reply * 300, ip,
-		       ip4_packet(ip, reply ? server4 : MONITOR4, reply ? MONITOR4 : server4, 1,
-				  icmp, sizeof(icmp), 0));
+		gen_add_ip(g, t + (uint64_t)reply * 300, ip,
+			   ip4_packet(ip, reply ? server4 : MONITOR4, reply ? MONITOR4 : server4, 1,
+				      icmp, sizeof(icmp), 0));
 	}
 }
 
@@ -336,7 +340,7 @@ static void arp(struct gen *g, uint64_t t)
 		f[18] = 6;
 		f[19] = 4;
 		wr_be16(f + 20, reply ? 2 : 1);
-		add_frame(g, t + (uint64_t)reply * 200, f, sizeof(f));
+		gen_add_frame(g, t + (uint64_t)reply * 200, f, sizeof(f));
 	}
 }
 
@@ -373,15 +377,15 @@ static uint32_t noise_client4(struct gen *g, uint32_t key)
 	uint32_t a;
 
 	do
-		a = perm32((uint32_t)rnd(g), key);
+		a = perm32((uint32_t)gen_rnd(g), key);
 	while (reserved4(a));
 	return a;
 }
 
-int run_realistic(struct gen *g, unsigned n, int breach, struct truth *tr)
+int gen_run_realistic(struct gen *g, unsigned n, int breach, struct truth *tr)
 {
 	struct truth_src *pool = calloc(REAL_OUTSIDE_POOL + 1, sizeof(*pool));
-	uint32_t key = (uint32_t)rnd(g), ctr = 0;
+	uint32_t key = (uint32_t)gen_rnd(g), ctr = 0;
 	uint64_t t = BASE_US;
 	char cli[64];
 
@@ -416,7 +420,7 @@ int run_realistic(struct gen *g, unsigned n, int breach, struct truth *tr)
 				  "backup-mx.example.net", 1 + below(g, 6));
 		} else if (kind < 600) {
 			/* a few persistent sources, a long tail of occasional ones */
-			double u = (double)(rnd(g) >> 11) * (1.0 / 9007199254740992.0);
+			double u = (double)(gen_rnd(g) >> 11) * (1.0 / 9007199254740992.0);
 			unsigned idx = (unsigned)(REAL_OUTSIDE_POOL * u * u * u);
 			uint32_t o = below(g, 100);
 			struct truth_src *s = &pool[idx];
@@ -442,8 +446,8 @@ int run_realistic(struct gen *g, unsigned n, int breach, struct truth *tr)
 					  srv,
 					  (uint16_t)(32768 + below(g, 28000)),
 					  ports[below(g, 10)],
-					  (uint32_t)rnd(g),
-					  (uint32_t)rnd(g),
+					  (uint32_t)gen_rnd(g),
+					  (uint32_t)gen_rnd(g),
 					  t};
 			flow_handshake(g, &f, rtt);
 			f.t += rtt / 2;
@@ -484,36 +488,36 @@ static unsigned heavy_attempts(unsigned k, unsigned heavy)
 	return 1000 + 100 * (heavy - k);
 }
 
-int run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *tr)
+int gen_run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *tr)
 {
 	uint8_t ip[FRAME_MAX];
 	char src[64];
-	uint32_t key = (uint32_t)rnd(g), ctr = 0;
+	uint32_t key = (uint32_t)gen_rnd(g), ctr = 0;
 	uint64_t dur = (uint64_t)n * FLOOD_GAP_US;
 	struct truth_src *hh = calloc(heavy ? heavy : 1, sizeof(*hh));
 
 	if (!hh || heavy > 254)
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t r = rnd(g);
+		uint64_t r = gen_rnd(g);
 		uint32_t a;
 
 		do
 			a = perm32(ctr++, key);
 		while (reserved4(a));
 		fmt4(src, sizeof(src), a);
-		size_t len = tcp(ip, src, server4, (uint16_t)(1024 + r % 60000), 25,
-				 (uint32_t)(r >> 16), 0, TCPF_SYN, NULL);
-		add_ip(g, BASE_US + (uint64_t)i * FLOOD_GAP_US, ip, len);
+		size_t len = gen_tcp(ip, src, server4, (uint16_t)(1024 + r % 60000), 25,
+				     (uint32_t)(r >> 16), 0, TCPF_SYN, NULL);
+		gen_add_ip(g, BASE_US + (uint64_t)i * FLOOD_GAP_US, ip, len);
 	}
 	/* the heavy hitters spread over the whole flood, each SYN its own attempt */
 	for (unsigned k = 0; k < heavy; k++) {
 		snprintf(hh[k].addr, sizeof(hh[k].addr), "198.51.100.%u", k + 1);
 		hh[k].attempts = heavy_attempts(k, heavy);
 		for (unsigned j = 0; j < hh[k].attempts; j++) {
-			size_t len = tcp(ip, hh[k].addr, server4, (uint16_t)(1024 + j % 60000), 25,
-					 (uint32_t)rnd(g), 0, TCPF_SYN, NULL);
-			add_ip(g, BASE_US + rnd(g) % dur, ip, len);
+			size_t len = gen_tcp(ip, hh[k].addr, server4, (uint16_t)(1024 + j % 60000),
+					     25, (uint32_t)gen_rnd(g), 0, TCPF_SYN, NULL);
+			gen_add_ip(g, BASE_US + gen_rnd(g) % dur, ip, len);
 		}
 		tr->outside_attempts += hh[k].attempts;
 	}
@@ -523,11 +527,11 @@ int run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *t
 
 		memset(&c, 0, sizeof(c));
 		c.ts = BASE_US + t;
-		c.src = gateways[below(g, 5)];
+		c.src = gen_gateways[below(g, 5)];
 		c.dst = server4;
 		c.outcome = "smtp";
 		c.helo = "eu-smtp-delivery-1.mimecast.com";
-		if (add_conv(g, &c) < 0) {
+		if (gen_add_conv(g, &c) < 0) {
 			free(hh);
 			return -1;
 		}
@@ -539,7 +543,7 @@ int run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *t
 	return 0;
 }
 
-int write_truth(const char *path, const struct truth *tr, size_t packets)
+int gen_write_truth(const char *path, const struct truth *tr, size_t packets)
 {
 	FILE *f = fopen(path, "w");
 

@@ -15,7 +15,7 @@
 #include "tests/frame.h"
 #include "tools/lwgen.h"
 
-uint64_t rnd(struct gen *g)
+uint64_t gen_rnd(struct gen *g)
 {
 	/* xorshift64*: tiny, seeded, good enough for test traffic */
 	g->rng ^= g->rng >> 12;
@@ -24,7 +24,7 @@ uint64_t rnd(struct gen *g)
 	return g->rng * 0x2545F4914F6CDD1DULL;
 }
 
-int link_dlt(const char *link)
+int gen_link_dlt(const char *link)
 {
 	if (!strcmp(link, "sll"))
 		return DLT_LINUX_SLL;
@@ -41,7 +41,7 @@ int link_dlt(const char *link)
 	return -1;
 }
 
-void add_ip(struct gen *g, uint64_t ts, const uint8_t *ip, size_t ip_len)
+void gen_add_ip(struct gen *g, uint64_t ts, const uint8_t *ip, size_t ip_len)
 {
 	uint8_t frame[FRAME_MAX];
 	size_t len = 0;
@@ -68,10 +68,10 @@ void add_ip(struct gen *g, uint64_t ts, const uint8_t *ip, size_t ip_len)
 		fprintf(stderr, "lwgen: frame does not fit\n");
 		exit(1);
 	}
-	add_frame(g, ts, frame, len);
+	gen_add_frame(g, ts, frame, len);
 }
 
-void add_frame(struct gen *g, uint64_t ts, const uint8_t *frame, size_t len)
+void gen_add_frame(struct gen *g, uint64_t ts, const uint8_t *frame, size_t len)
 {
 	size_t caplen = g->snaplen && len > g->snaplen ? g->snaplen : len;
 
@@ -96,8 +96,8 @@ void add_frame(struct gen *g, uint64_t ts, const uint8_t *frame, size_t len)
 	memcpy(p->data, frame, caplen);
 }
 
-size_t tcp(uint8_t *out, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-	   uint32_t seq, uint32_t ack, uint8_t flags, const char *payload)
+size_t gen_tcp(uint8_t *out, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+	       uint32_t seq, uint32_t ack, uint8_t flags, const char *payload)
 {
 	struct tcp_spec s = {.src = src,
 			     .dst = dst,
@@ -113,31 +113,31 @@ size_t tcp(uint8_t *out, const char *src, const char *dst, uint16_t sport, uint1
 }
 
 /* One conversation, every packet of it, timed like a real exchange. */
-int add_conv(struct gen *g, const struct conv *c)
+int gen_add_conv(struct gen *g, const struct conv *c)
 {
 	uint8_t ip[FRAME_MAX];
-	uint32_t isn = (uint32_t)rnd(g), sisn = (uint32_t)rnd(g);
-	uint16_t sport = c->sport ? c->sport : (uint16_t)(32768 + rnd(g) % 28000);
+	uint32_t isn = (uint32_t)gen_rnd(g), sisn = (uint32_t)gen_rnd(g);
+	uint16_t sport = c->sport ? c->sport : (uint16_t)(32768 + gen_rnd(g) % 28000);
 	uint16_t dport = c->port ? c->port : 25;
 	uint64_t t = c->ts;
 	const uint64_t rtt = 20000; /* 20 ms */
 	size_t n;
 
-	n = tcp(ip, c->src, c->dst, sport, dport, isn, 0, TCPF_SYN, NULL);
+	n = gen_tcp(ip, c->src, c->dst, sport, dport, isn, 0, TCPF_SYN, NULL);
 	if (!n)
 		return -1;
-	add_ip(g, t, ip, n);
+	gen_add_ip(g, t, ip, n);
 	for (unsigned i = 1; i <= c->retrans; i++)
-		add_ip(g, t + (1000000ULL << (i - 1)), ip, n); /* 1 s, 2 s, 4 s ... */
+		gen_add_ip(g, t + (1000000ULL << (i - 1)), ip, n); /* 1 s, 2 s, 4 s ... */
 	t += c->delay_us ? c->delay_us : rtt / 2;
 
 	if (!strcmp(c->outcome, "unanswered"))
 		return 0;
 	if (!strcmp(c->outcome, "refused")) {
 		if (!g->oneway)
-			add_ip(g, t, ip,
-			       tcp(ip, c->dst, c->src, dport, sport, 0, isn + 1,
-				   TCPF_RST | TCPF_ACK, NULL));
+			gen_add_ip(g, t, ip,
+				   gen_tcp(ip, c->dst, c->src, dport, sport, 0, isn + 1,
+					   TCPF_RST | TCPF_ACK, NULL));
 		return 0;
 	}
 	if (!strcmp(c->outcome, "rejected")) {
@@ -147,42 +147,43 @@ int add_conv(struct gen *g, const struct conv *c)
 		if (!m)
 			return -1;
 		if (!g->oneway)
-			add_ip(g, t, icmp, m);
+			gen_add_ip(g, t, icmp, m);
 		return 0;
 	}
 	if (strcmp(c->outcome, "accepted") && strcmp(c->outcome, "established") &&
 	    strcmp(c->outcome, "smtp"))
 		return -1;
 	if (!g->oneway)
-		add_ip(g, t, ip,
-		       tcp(ip, c->dst, c->src, dport, sport, sisn, isn + 1, TCPF_SYN | TCPF_ACK,
-			   NULL));
+		gen_add_ip(g, t, ip,
+			   gen_tcp(ip, c->dst, c->src, dport, sport, sisn, isn + 1,
+				   TCPF_SYN | TCPF_ACK, NULL));
 	t += rtt / 2;
 	if (!strcmp(c->outcome, "accepted"))
 		return 0;
-	add_ip(g, t, ip, tcp(ip, c->src, c->dst, sport, dport, isn + 1, sisn + 1, TCPF_ACK, NULL));
+	gen_add_ip(g, t, ip,
+		   gen_tcp(ip, c->src, c->dst, sport, dport, isn + 1, sisn + 1, TCPF_ACK, NULL));
 	if (!strcmp(c->outcome, "established"))
 		return 0;
 	static const char banner[] = "220 mail.example.net ESMTP ready\r\n";
 	t += 1000;
 	if (!g->oneway)
-		add_ip(g, t, ip,
-		       tcp(ip, c->dst, c->src, dport, sport, sisn + 1, isn + 1, TCPF_ACK | TCPF_PSH,
-			   banner));
+		gen_add_ip(g, t, ip,
+			   gen_tcp(ip, c->dst, c->src, dport, sport, sisn + 1, isn + 1,
+				   TCPF_ACK | TCPF_PSH, banner));
 	char ehlo[300];
 	snprintf(ehlo, sizeof(ehlo), "EHLO %s\r\n", c->helo ? c->helo : "client.example");
 	t += rtt;
-	add_ip(g, t, ip,
-	       tcp(ip, c->src, c->dst, sport, dport, isn + 1, sisn + 1 + (uint32_t)strlen(banner),
-		   TCPF_ACK | TCPF_PSH, ehlo));
+	gen_add_ip(g, t, ip,
+		   gen_tcp(ip, c->src, c->dst, sport, dport, isn + 1,
+			   sisn + 1 + (uint32_t)strlen(banner), TCPF_ACK | TCPF_PSH, ehlo));
 	t += rtt / 2;
-	add_ip(g, t, ip,
-	       tcp(ip, c->src, c->dst, sport, dport, isn + 1 + (uint32_t)strlen(ehlo),
-		   sisn + 1 + (uint32_t)strlen(banner), TCPF_ACK | TCPF_FIN, NULL));
+	gen_add_ip(g, t, ip,
+		   gen_tcp(ip, c->src, c->dst, sport, dport, isn + 1 + (uint32_t)strlen(ehlo),
+			   sisn + 1 + (uint32_t)strlen(banner), TCPF_ACK | TCPF_FIN, NULL));
 	return 0;
 }
 
-int cmp_pkt(const void *a, const void *b)
+int gen_cmp_pkt(const void *a, const void *b)
 {
 	const struct gpkt *x = a, *y = b;
 
@@ -199,7 +200,7 @@ static void put32(FILE *f, uint32_t v)
 	fwrite(&v, 4, 1, f);
 }
 
-int write_pcapng(const char *path, int dlt, const struct gen *g)
+int gen_write_pcapng(const char *path, int dlt, const struct gen *g)
 {
 	FILE *f = fopen(path, "wb");
 	static const uint8_t zero[4] = {0};
