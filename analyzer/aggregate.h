@@ -1,4 +1,13 @@
-/* Per-source and per-class aggregation of finished attempts, in memory.
+/* analyzer/: the policy. Classification of attempts against the rules
+ * (servers.c, hints.c for the direction), this aggregation and the batch of
+ * its changes a store takes (store_batch.c), the verdict (verdict.c), the
+ * timeline counts (timeline.c), the report model (report.c) and the alert
+ * policy (alert.c: which event, at which priority, dedup, flood guard). It
+ * knows attempts, not packets. It may include common/, sensor/ (the
+ * attempt) and rules/; never hiredis or libsystemd: Redis is redis/'s, the
+ * journal journal/'s, the report's rendering render/'s.
+ *
+ * Per-source and per-class aggregation of finished attempts, in memory.
  * This is what the verdict is computed from and what the Redis store
  * flushes; its memory is bounded by max_sources. */
 #ifndef LW_AGGREGATE_H
@@ -7,9 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "analyzer/rules.h"
 #include "common/addr.h"
 #include "common/bounds.h"
+#include "rules/rules.h"
 #include "sensor/attempt.h"
 
 /* Attempts by outcome; each attempt counts once, under the furthest outcome
@@ -20,7 +29,7 @@ struct counts {
 	uint64_t replied; /* attempts with a server reply seen: proof the capture sees replies */
 	uint64_t without_syn; /* reaches the server's reply alone proved (SYN never seen);
 			       * also counted under their outcome (reached_without_syn) */
-	uint64_t sources; /* distinct sources (totals only) */
+	uint64_t sources;     /* distinct sources (totals only) */
 };
 
 /* Per-hour counters (hours since the epoch, of the attempt's first SYN):
@@ -77,7 +86,7 @@ struct source_pending {
 	uint64_t first_us, last_us;
 	struct src_counts d;
 	uint32_t without_syn; /* of d's reaches, those without a SYN */
-	bool fold; /* aggregate_take_batch: folded, not written per source */
+	bool fold;	      /* aggregate_take_batch: folded, not written per source */
 };
 #define PENDING_EVICTED UINT32_MAX
 

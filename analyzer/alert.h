@@ -1,8 +1,9 @@
 /* Alert policy (DESIGN.md section 7): which attempts become alerts, one
  * alert per source and event within a window, a flood guard that turns a
- * storm into one line with the number suppressed, and the sinks that carry
- * an alert out (journal, stderr, or a test's own). The policy never talks
- * to the journal itself, so it is testable without one. */
+ * storm into one line with the number suppressed, and the interface to the
+ * sinks that carry an alert out (journal/ has the journal's and stderr's;
+ * a test brings its own). The policy never talks to the journal itself,
+ * so it is testable without one. */
 #ifndef LW_ALERT_H
 #define LW_ALERT_H
 
@@ -11,9 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "analyzer/rules.h"
 #include "common/addr.h"
 #include "common/bounds.h"
+#include "rules/rules.h"
 #include "sensor/attempt.h"
 
 enum alert_event {
@@ -97,28 +98,6 @@ struct alert_sink {
 	int (*emit)(const struct alert *a, const struct alert_text *t, void *userdata);
 	void *userdata;
 };
-
-/* Where journald listens; libsystemd sends there. */
-#define ALERT_JOURNAL_SOCKET "/run/systemd/journal/socket"
-
-/* One sd_journal_sendv; returns its result, or -ENOENT when there is no
- * journal socket (which sd_journal_sendv itself would not report). */
-int alert_journal_send(const struct alert_text *t);
-/* One line "lockwatchd: KEY=value ..." with values holding blanks, quotes or
- * backslashes double-quoted (shell-word syntax), MESSAGE last. */
-void alert_stderr_write(FILE *f, const struct alert_text *t);
-
-/* The daemon's sink: the journal, or standard error when the journal is
- * absent or refuses the message. The switch is announced on stderr once
- * each way; failures are counted. */
-struct journal_sink {
-	FILE *fallback;
-	bool failing;
-	uint64_t sent, fell_back;
-};
-int alert_journal_sink_emit(const struct alert *a, const struct alert_text *t, void *userdata);
-/* userdata: the FILE * to write to. */
-int alert_stderr_sink_emit(const struct alert *a, const struct alert_text *t, void *userdata);
 
 struct alerter_config {
 	uint64_t dedup_window_us; /* 0: every alert goes out */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 #include "sensor/attempt.h"
 
 /* addresses remembered per side; a capture of one mail host has a few */

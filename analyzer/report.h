@@ -1,7 +1,7 @@
 /* The report: verdict and evidence, filled from memory (replay) or from
  * Redis (report), rendered as text for an admin or as JSON for scripts
- * (DESIGN.md section 10). One model, two renderers, so both commands say
- * the same thing the same way. */
+ * (DESIGN.md section 10) by render/. One model, two renderers, so both
+ * commands say the same thing the same way. */
 #ifndef LW_REPORT_H
 #define LW_REPORT_H
 
@@ -119,18 +119,6 @@ int report_from_aggregate(struct report *r, const struct aggregate *ag);
  * keeps the r->top worst. */
 void report_finish(struct report *r);
 void report_release(struct report *r);
-
-void report_print_text(FILE *f, const struct report *r, size_t top);
-/* The same with the whole timeline chart (--timeline) in place of the
- * short story of the verdict's periods. */
-void report_print_text_timeline(FILE *f, const struct report *r, size_t top);
-void report_print_json(FILE *f, const struct report *r);
-/* The direction part of both (report_direction.c): the outbound line and
- * the probable-server hint in text; "servers", "probable_servers" and
- * "hints" in JSON. */
-struct json;
-void report_text_direction(FILE *f, const struct report *r);
-void report_json_direction(struct json *j, const struct report *r);
 
 /* ISO-8601 UTC with microseconds trimmed to seconds: "2026-11-27T19:28:03Z" */
 void format_time_iso(uint64_t us, char *buf, size_t len);

@@ -4,7 +4,7 @@
 
 #include "analyzer/servers.h"
 
-#include "analyzer/rules.h"
+#include "rules/rules.h"
 
 #include <stdlib.h>
 #include <string.h>

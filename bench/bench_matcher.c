@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/matcher.h"
-#include "analyzer/rules.h"
+#include "rules/matcher.h"
+#include "rules/rules.h"
 
 #define BENCH_RUNS_DEFAULT     5	  /* --runs: the median of this many */
 #define BENCH_PREFIXES_DEFAULT 100000	  /* --prefixes: random table size */

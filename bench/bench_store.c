@@ -34,7 +34,7 @@
 
 #include "analyzer/aggregate.h"
 #include "analyzer/store_batch.h"
-#include "analyzer/store_redis.h"
+#include "redis/store_redis.h"
 
 static double now_s(void)
 {

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/rules.h"
 #include "common/bounds.h"
 #include "common/diag.h"
+#include "rules/rules.h"
 #include "sensor/filter.h"
 
 #define EXPR_MAX 8192 /* bytes of filter text; filter.c's own limit */

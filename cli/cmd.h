@@ -2,20 +2,9 @@
 #ifndef LW_CMD_H
 #define LW_CMD_H
 
-/* Exit codes. A verdict is 0..3 (the Nagios/Icinga convention: OK,
- * WARNING, CRITICAL, UNKNOWN), so monitoring can run lockwatch as a check;
- * errors use the sysexits.h values, well away from the verdicts. */
-enum lw_exit {
-	LW_EXIT_EFFECTIVE = 0,
-	LW_EXIT_UNPROVEN = 1,
-	LW_EXIT_NOT_EFFECTIVE = 2,
-	LW_EXIT_INCONCLUSIVE = 3,
-	LW_EXIT_USAGE = 64,	  /* EX_USAGE: bad flag or argument */
-	LW_EXIT_DATAERR = 65,	  /* EX_DATAERR: broken rules, not a capture, truncated file */
-	LW_EXIT_NOINPUT = 66,	  /* EX_NOINPUT: a file cannot be opened */
-	LW_EXIT_SOFTWARE = 70,	  /* EX_SOFTWARE: out of memory, internal error */
-	LW_EXIT_UNAVAILABLE = 69, /* EX_UNAVAILABLE: Redis or another service unreachable */
-};
+#include <stdbool.h>
+
+#include "common/program.h" /* exit codes, lw_error() */
 
 struct cmd_entry {
 	const char *name;
@@ -29,11 +18,6 @@ int cmd_rules(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
-
-extern const char *lw_progname;
-/* "lockwatch: " + message on stderr. */
-void lw_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define DEFAULT_RULES SYSCONFDIR "/lockwatch/lockwatch.rules"
 
 struct rules;
 /* Loads a rules file, printing every error and warning (file:line:col) to
@@ -52,5 +36,15 @@ int lw_getopt(int argc, char **argv, const char *shortopts, const struct option 
 /* Parses a whole decimal number in [min, max]; names the flag on failure. */
 int parse_uint_flag(const char *flag, const char *text, unsigned long long min,
 		    unsigned long long max, unsigned long long *ret);
+
+/* The end of the option switch the Redis-speaking commands (replay,
+ * report, doctor) share, for its default case: -h prints usage and exits
+ * 0, one of REDIS_OPTS_LONGOPTS is taken. false for anything else (then
+ * lw_getopt already said what is wrong). */
+struct redis_opts;
+bool cmd_redis_option(int c, const char *value, const char *usage, struct redis_opts *ro);
+/* -1 with one line naming the first operand when any is left after the
+ * options of a command that takes none. */
+int cmd_no_operands(int argc, char **argv, const char *cmd);
 
 #endif

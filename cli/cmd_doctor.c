@@ -19,11 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
 #include "cli/cmd.h"
 #include "cli/doctor.h"
-#include "cli/redis_opts.h"
 #include "common/bounds.h"
+#include "redis/redis_opts.h"
+#include "rules/rules.h"
 
 #define DOCTOR_SECONDS_DEFAULT	 10   /* long enough for a test connection by hand */
 #define DOCTOR_SECONDS_MAX	 3600 /* a watch longer than an hour is a capture: use lockwatchd */
@@ -150,21 +150,13 @@ static int parse_args(int argc, char **argv, struct doctor_opts *o)
 			}
 			o->n_servers++;
 			break;
-		case 'h':
-			fputs(doctor_usage, stdout);
-			exit(0);
 		default:
-			if (redis_opts_take(&o->ro, c, optarg))
+			if (cmd_redis_option(c, optarg, doctor_usage, &o->ro))
 				break;
 			return -1; /* lw_getopt said what is wrong */
 		}
 	}
-	if (optind < argc) {
-		lw_error("doctor: unexpected argument '%s' (see 'lockwatch doctor --help')",
-			 argv[optind]);
-		return -1;
-	}
-	return 0;
+	return cmd_no_operands(argc, argv, "doctor");
 }
 
 /* ---- rules ---------------------------------------------------------------- */

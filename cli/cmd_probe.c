@@ -10,8 +10,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
-#include "analyzer/spf.h"
 #include "cli/cmd.h"
 #include "dns/resolve.h"
 #include "probe/judge.h"
@@ -19,6 +17,8 @@
 #include "probe/render.h"
 #include "probe/smtp_dialog.h"
 #include "probe/tcp_connect.h"
+#include "rules/rules.h"
+#include "rules/spf.h"
 
 #define PROBE_TARGETS_MAX   64 /* addresses probed in one run */
 #define PROBE_DNS_TIMEOUT_S 5  /* per try, as rules update */

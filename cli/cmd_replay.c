@@ -13,10 +13,11 @@
 
 #include "analyzer/report.h"
 #include "cli/cmd.h"
-#include "cli/pipeline.h"
 #include "cli/progress.h"
-#include "cli/redis_opts.h"
 #include "common/bounds.h"
+#include "pipeline/pipeline.h"
+#include "redis/redis_opts.h"
+#include "render/render.h"
 
 #define REPLAY_SLICE_PACKETS 8192 /* between progress checks: cheap, still smooth */
 #define REPLAY_FLUSH_S	     1	  /* packet-time seconds between Redis flushes, as the daemon */
@@ -194,11 +195,8 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 				return -1;
 			o->redis_wait_s = (uint32_t)v;
 			break;
-		case 'h':
-			fputs(replay_usage, stdout);
-			exit(0);
 		default:
-			if (redis_opts_take(&o->ro, c, optarg))
+			if (cmd_redis_option(c, optarg, replay_usage, &o->ro))
 				break;
 			return -1; /* lw_getopt said what is wrong */
 		}
@@ -244,25 +242,8 @@ static void replay_send(struct replay_store *rs, bool drain)
 	if (drain)
 		pipeline_drain(rs->p); /* the batch holds every packet read so far */
 	b = aggregate_take_batch(rs->p->agg);
-	struct capture_stats cs;
-	struct tracker_stats ts;
-
-	if (b) { /* else out of memory: the changes stay in the aggregate */
-		capture_get_stats(rs->cap, &cs);
-		tracker_get_stats(rs->p->tracker, &ts);
-		b->health.started_us = rs->started_us;
-		b->health.packets = cs.packets;
-		b->health.kernel_drops = cs.kernel_drops;
-		b->health.evictions = ts.evictions;
-		b->health.sources_dropped = rs->p->agg->sources_dropped;
-		b->health.outbound_attempts = rs->p->agg->totals[CLASS_OUTBOUND].attempts;
-		b->health.outbound_sources = aggregate_sources(rs->p->agg, CLASS_OUTBOUND, NULL);
-		b->health.undecodable = pipeline_undecodable(rs->p);
-		b->health.tcp_truncated_tail = rs->p->tcp_tail_cut;
-		b->health.clock_jumps = ts.clock_jumps;
-		snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
-			 rules_digest(rs->p->rules) ? rules_digest(rs->p->rules) : "");
-	}
+	if (b) /* else out of memory: the changes stay in the aggregate */
+		pipeline_store_health(rs->p, rs->cap, rs->started_us, &b->health);
 	if (rs->gave_up) { /* counted, not sent: the report still covers them */
 		rs->unsent += b ? store_batch_attempts(b) : 0;
 		store_batch_free(b);

@@ -10,10 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/report_redis.h"
 #include "cli/cmd.h"
-#include "cli/redis_opts.h"
 #include "common/bounds.h"
+#include "redis/redis_opts.h"
+#include "redis/report_redis.h"
+#include "render/render.h"
 
 #define REPORT_REDIS_DEFAULT "redis://127.0.0.1:6379"
 
@@ -131,21 +132,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 				return -1;
 			o->top = (size_t)v;
 			break;
-		case 'h':
-			fputs(report_usage, stdout);
-			exit(0);
 		default:
-			if (redis_opts_take(&o->ro, c, optarg))
+			if (cmd_redis_option(c, optarg, report_usage, &o->ro))
 				break;
 			return -1; /* lw_getopt said what is wrong */
 		}
 	}
-	if (optind < argc) {
-		lw_error("report: unexpected argument '%s' (see 'lockwatch report --help')",
-			 argv[optind]);
-		return -1;
-	}
-	return 0;
+	return cmd_no_operands(argc, argv, "report");
 }
 
 /* The report's "now", in microseconds. LOCKWATCH_REPORT_CLOCK=EPOCH (in

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/firewall.h"
-#include "analyzer/rules.h"
 #include "cli/cmd.h"
 #include "cli/cmd_rules_update.h"
+#include "rules/firewall.h"
+#include "rules/rules.h"
 
 static const char rules_usage[] =
     "usage: lockwatch rules check FILE\n"

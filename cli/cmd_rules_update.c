@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
-#include "analyzer/spf.h"
 #include "cli/cmd.h"
 #include "dns/resolve.h"
+#include "rules/rules.h"
+#include "rules/spf.h"
 
 #define UPDATE_TIMEOUT_DEFAULT 2  /* seconds per try; --timeout */
 #define UPDATE_TIMEOUT_MAX     60 /* seconds: beyond this a resolver is gone, not slow */

@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "analyzer/rules.h"
 #include "analyzer/servers.h"
+#include "rules/rules.h"
 #include "sensor/capture.h"
 
 struct doctor_watch {

@@ -1,4 +1,8 @@
-/* lockwatch: the command-line front end; dispatches to cmd_*.c. */
+/* cli/: lockwatch's commands, one file each (cmd_*.c, with doctor_watch.c,
+ * progress.c and util.c as their helpers), and this front end that
+ * dispatches to them. It may include every library directory (common/,
+ * sensor/, rules/, analyzer/, pipeline/, redis/, journal/, render/, dns/,
+ * probe/); never daemon/, which is lockwatchd's. */
 #include "config.h"
 
 #include <stdio.h>

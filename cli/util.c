@@ -3,27 +3,14 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
 #include "cli/cmd.h"
-
-const char *lw_progname = "lockwatch";
-
-void lw_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", lw_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#include "redis/redis_opts.h"
+#include "rules/rules.h"
 
 int parse_uint_flag(const char *flag, const char *text, unsigned long long min,
 		    unsigned long long max, unsigned long long *ret)
@@ -114,4 +101,23 @@ struct rules *lw_load_rules(const char *path, int *ret_exit, unsigned *ret_warni
 	diag_clear(&d);
 	*ret_exit = LW_EXIT_DATAERR;
 	return r;
+}
+
+bool cmd_redis_option(int c, const char *value, const char *usage, struct redis_opts *ro)
+{
+	if (c == 'h') {
+		fputs(usage, stdout);
+		exit(0);
+	}
+	return redis_opts_take(ro, c, value);
+}
+
+int cmd_no_operands(int argc, char **argv, const char *cmd)
+{
+	if (optind < argc) {
+		lw_error("%s: unexpected argument '%s' (see 'lockwatch %s --help')", cmd,
+			 argv[optind], cmd);
+		return -1;
+	}
+	return 0;
 }

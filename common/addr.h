@@ -1,4 +1,9 @@
-/* IP addresses as lockwatch carries them: one struct for IPv4 and IPv6,
+/* common/: what every part of lockwatch uses: IP addresses (this file),
+ * parser diagnostics (diag.h), array growth (mem.h), hashes (hash.h), the
+ * bounds of every table (bounds.h), and the programs' exit codes and error
+ * lines (program.h). It includes nothing of lockwatch's outside common/.
+ *
+ * IP addresses as lockwatch carries them: one struct for IPv4 and IPv6,
  * IPv4-mapped IPv6 folded to IPv4 so one source has one identity. */
 #ifndef LW_ADDR_H
 #define LW_ADDR_H

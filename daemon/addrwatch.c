@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "analyzer/servers.h"
-#include "cli/cmd.h"
 #include "common/mem.h"
+#include "common/program.h"
 #include "daemon/loop.h"
 
 #define ADDRWATCH_BUF	    16384 /* bytes per recv: many messages of a dump at once */

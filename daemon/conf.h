@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/pipeline.h"
 #include "common/diag.h"
+#include "pipeline/pipeline.h"
 
 #define DAEMON_DEFAULT_CONFIG SYSCONFDIR "/lockwatch/lockwatchd.conf"
 #define DAEMON_DEFAULT_RULES  SYSCONFDIR "/lockwatch/lockwatch.rules"

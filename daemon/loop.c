@@ -15,8 +15,8 @@
 
 #include "analyzer/report.h"
 #include "analyzer/verdict.h"
-#include "cli/cmd.h"
 #include "common/bounds.h"
+#include "common/program.h"
 #include "daemon/addrwatch.h"
 #include "daemon/metrics.h"
 #include "daemon/priv.h"

@@ -11,10 +11,11 @@
 #include <systemd/sd-event.h>
 
 #include "analyzer/alert.h"
-#include "cli/pipeline.h"
 #include "daemon/conf.h"
 #include "daemon/notify.h"
 #include "daemon/worker.h"
+#include "journal/journal.h"
+#include "pipeline/pipeline.h"
 
 struct daemon {
 	const struct daemon_config *cfg;

@@ -1,4 +1,4 @@
-/* lockwatchd's side of the Redis store (analyzer/store_redis.h): every
+/* lockwatchd's side of the Redis store (redis/store_redis.h): every
  * flush interval the loop takes the aggregate's changes as a batch (cheap,
  * proportional to the sources changed) and hands it to the store worker,
  * which may block on Redis for as long as the store's timeouts allow. One
@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
-#include "cli/redis_opts.h"
+#include "common/program.h"
 #include "daemon/loop.h"
 #include "daemon/store.h"
+#include "redis/redis_opts.h"
 
 /* How long the final flush may wait for an absent Redis before giving up
  * (the held counts are then reported as not stored). */
@@ -165,24 +165,7 @@ int daemon_store_start(struct daemon *d)
 
 static void fill_health(struct daemon *d, struct store_batch *b)
 {
-	struct capture_stats cs;
-	struct tracker_stats ts;
-	const char *digest = rules_digest(d->pipe->rules);
-
-	capture_get_stats(d->cap, &cs);
-	tracker_get_stats(d->pipe->tracker, &ts);
-	b->health.started_us = d->store->started_us;
-	b->health.packets = cs.packets;
-	b->health.kernel_drops = cs.kernel_drops;
-	b->health.evictions = ts.evictions;
-	b->health.sources_dropped = d->pipe->agg->sources_dropped;
-	b->health.outbound_attempts = d->pipe->agg->totals[CLASS_OUTBOUND].attempts;
-	b->health.outbound_sources = aggregate_sources(d->pipe->agg, CLASS_OUTBOUND, NULL);
-	b->health.undecodable = pipeline_undecodable(d->pipe);
-	b->health.tcp_truncated_tail = d->pipe->tcp_tail_cut;
-	b->health.clock_jumps = ts.clock_jumps;
-	snprintf(b->health.rules_digest, sizeof(b->health.rules_digest), "%s",
-		 digest ? digest : "");
+	pipeline_store_health(d->pipe, d->cap, d->store->started_us, &b->health);
 }
 
 /* Loop thread: alerts on a change of the store's state. */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/spf.h"
+#include "rules/spf.h"
 
 int dns_resolver_parse(const char *text, struct sockaddr_in6 *ret_sa6, struct sockaddr_in *ret_sa4,
 		       int *ret_family)

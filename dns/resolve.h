@@ -1,8 +1,8 @@
 /* dns/: the DNS look-ups lockwatch makes, through libc's resolver on a
  * private resolver state: one server the user names (or the system's), a
- * bounded timeout and try count. TXT answers are parsed by analyzer/spf.c
+ * bounded timeout and try count. TXT answers are parsed by rules/spf.c
  * (rules update), MX/A/AAAA answers by dns/records.c (probe --domain).
- * May include common/ and analyzer/spf.h; never cli/, daemon/ or probe/. */
+ * May include common/ and rules/; never cli/, daemon/ or probe/. */
 #ifndef LW_DNS_RESOLVE_H
 #define LW_DNS_RESOLVE_H
 

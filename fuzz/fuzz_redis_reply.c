@@ -1,5 +1,5 @@
 /* Fuzz target: what the Redis store makes of a server's replies
- * (analyzer/store_redis.c) to one batch's MULTI, queued commands and EXEC,
+ * (redis/store_redis.c) to one batch's MULTI, queued commands and EXEC,
  * and to the HGET that settles a batch whose EXEC went unanswered. Bytes
  * go through hiredis' own reader, so the trees are those a connection
  * would deliver. Whatever the server says, the flush's result is one of
@@ -19,8 +19,8 @@
 #include <hiredis/hiredis.h>
 #include <string.h>
 
-#include "analyzer/store_redis.h"
 #include "fuzz/fuzz.h"
+#include "redis/store_redis.h"
 
 #define REPLIES_MAX	  4096	/* replies read from one input */
 #define SLOTS_MAX	  8192	/* MULTI + commands + EXEC of the largest batch shape */

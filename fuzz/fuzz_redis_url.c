@@ -1,4 +1,4 @@
-/* Fuzz target: the --redis URL parser (analyzer/redis_url.c). A URL comes
+/* Fuzz target: the --redis URL parser (redis/redis_url.c). A URL comes
  * from a command line or lockwatchd.conf; whatever it says, the parser
  * either fills every field within its bounds or returns one line naming
  * the problem. */
@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "analyzer/redis_url.h"
 #include "fuzz/fuzz.h"
+#include "redis/redis_url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/rules.h"
 #include "common/diag.h"
 #include "fuzz/fuzz.h"
+#include "rules/rules.h"
 
 #define FILES_MAX 16
 

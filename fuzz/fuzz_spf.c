@@ -1,4 +1,4 @@
-/* Fuzz target: the SPF code of `lockwatch rules update` (analyzer/spf.c),
+/* Fuzz target: the SPF code of `lockwatch rules update` (rules/spf*.c),
  * which reads what any domain publishes: DNS answers in wire format, SPF
  * record text, set names made from host names, and the include/redirect
  * walk over a zone held in memory. Each outcome is checked against the
@@ -16,8 +16,8 @@
 
 #include <string.h>
 
-#include "analyzer/spf.h"
 #include "fuzz/fuzz.h"
+#include "rules/spf.h"
 
 #define ZONE_MAX 64 /* TXT records of a zone; the look-up limit needs far fewer */
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/spf.h"
+#include "rules/spf.h"
 
 /* One query, parsed. 0 or an spf_status with err set. */
 static int ask(struct dns_resolver *rv, const char *name, int type, const char *tname,

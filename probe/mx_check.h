@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "analyzer/rules.h"
 #include "dns/records.h"
 #include "dns/resolve.h"
 #include "probe/probe.h"
+#include "rules/rules.h"
 
 #define MX_EXCHANGES_MAX 16 /* MX records judged; more are listed as dropped */
 #define MX_ADDRS_MAX	 16 /* addresses kept per exchange */

@@ -3,8 +3,8 @@
  * SMTP dialogue (smtp_dialog.c), checks a domain's MX records (mx_check.c),
  * judges (judge.c) and renders (probe_text.c, probe_json.c). This header
  * holds what they share: the result of one target and the bounds.
- * probe/ may include common/, analyzer/ (rules, json, verdict names) and
- * dns/; never cli/ or daemon/. */
+ * probe/ may include common/, rules/, analyzer/ (verdict names), render/
+ * (the JSON writer) and dns/; never cli/ or daemon/. */
 #ifndef LW_PROBE_H
 #define LW_PROBE_H
 

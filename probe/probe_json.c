@@ -3,8 +3,8 @@
  * `mx`. */
 #include "config.h"
 
-#include "analyzer/json.h"
 #include "probe/render.h"
+#include "render/json.h"
 
 static void reply(struct json *j, const struct probe_reply *r)
 {

@@ -1,7 +1,7 @@
 /* What one `lockwatch probe` run found, and its two renderings: text
  * (probe_text.c, like replay's report: the verdict, then one line per
  * target worst first with the reply that decided) and JSON (probe_json.c,
- * through analyzer/json.c's writer, `verdict` and `reason` at the top level
+ * through render/json.c's writer, `verdict` and `reason` at the top level
  * as in replay's JSON). */
 #ifndef LW_PROBE_RENDER_H
 #define LW_PROBE_RENDER_H

@@ -1,4 +1,9 @@
-/* The seam between sensor and analyzer: one finished connection attempt.
+/* sensor/: packets only: capture (capture.c, filter.c), decoding
+ * (decode.c), packet time (pktclock.c) and the handshake tracker
+ * (tracker.c with tuple_hash.c, reply_seen.c, helo.c) that turns packets
+ * into attempts. It may include common/ only, never hiredis or libsystemd.
+ *
+ * The seam between sensor and analyzer: one finished connection attempt.
  * The sensor knows packets, the analyzer knows policy; this is all that
  * passes between them. */
 #ifndef LW_ATTEMPT_H

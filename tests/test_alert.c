@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analyzer/alert.h"
+#include "journal/journal.h"
 
 #define SEC 1000000ULL
 #define T0  (1793610000ULL * SEC)

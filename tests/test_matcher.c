@@ -1,4 +1,4 @@
-/* Tests for the longest-prefix matcher (analyzer/matcher.c): edge prefixes,
+/* Tests for the longest-prefix matcher (rules/matcher.c): edge prefixes,
  * duplicates, bad input, and agreement with two independent references
  * (a linear scan and a per-length binary search) on seeded random IPv4 and
  * IPv6 tables with 100,000 random addresses each. */
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/matcher.h"
+#include "rules/matcher.h"
 
 #define N_ADDRS 100000 /* random addresses checked per table */
 

@@ -1,4 +1,4 @@
-/* Tests for the rules language (analyzer/rules.c): classification, every
+/* Tests for the rules language (rules/rules*.c): classification, every
  * error and warning with its exact file:line:col text, includes, the
  * normalised dump and digest, and the shipped rule files. */
 #include "config.h"
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/rules.h"
 #include "analyzer/servers.h"
+#include "rules/rules.h"
 
 static struct lw_addr A(const char *text) {
 	struct lw_addr a;

@@ -1,4 +1,4 @@
-/* Unit tests for analyzer/spf.c: SPF record terms and their errors, TXT
+/* Unit tests for rules/spf.c: SPF record terms and their errors, TXT
  * answers in DNS wire format, set names, and the include/redirect walk
  * against an in-memory zone (loops, the look-up limit, missing records),
  * plus seeded random input that must never crash the parsers. */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "analyzer/spf.h"
+#include "rules/spf.h"
 
 #define FUZZ_ROUNDS 20000 /* random inputs per parser; seconds under ASan */
 

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analyzer/store_hll.h"
+#include "redis/store_hll.h"
 #include "common/addr.h"
 #include "tests/redis_server.h"
 

@@ -23,9 +23,9 @@
 #include <unistd.h>
 
 #include "analyzer/aggregate.h"
-#include "analyzer/redis_url.h"
 #include "analyzer/store_batch.h"
-#include "analyzer/store_redis.h"
+#include "redis/redis_url.h"
+#include "redis/store_redis.h"
 #include "tests/redis_server.h"
 
 static char tmpdir[64], sock[128];

@@ -15,6 +15,7 @@
 #include "analyzer/report.h"
 #include "analyzer/store_batch.h"
 #include "analyzer/verdict.h"
+#include "render/render.h"
 
 static struct attempt mk(const char *src, enum outcome o, uint64_t t)
 {

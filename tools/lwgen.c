@@ -22,7 +22,11 @@
  *                     gateway deliveries so the capture still shows replies.
  *  --truth FILE       what a correct analysis must find (outside attempts,
  *                     distinct outside sources, top offenders) for the two
- *                     modes above, judged with rules/sample.rules. */
+ *                     modes above, judged with rules/sample.rules.
+ *
+ * Here: the script parser, the mixed and flood modes and main();
+ * lwgen_packet.c builds the packets and writes the file, lwgen_bench.c
+ * has the benchmark modes. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -35,206 +39,12 @@
 #include "sensor/bytes.h"
 #include "sensor/decode.h"
 #include "tests/frame.h"
+#include "tools/lwgen.h"
 
-#define BASE_US 1793610000000000ULL /* 2026-11-02T09:00:00Z */
-
-struct gpkt {
-	uint64_t ts;
-	uint32_t seqno; /* keeps the order of packets with the same time */
-	uint16_t len;	/* bytes stored and written (captured) */
-	uint16_t wirelen;
-	uint8_t *data;
-};
-
-struct gen {
-	struct gpkt *pkts;
-	size_t n, cap;
-	uint32_t seqno;
-	uint64_t rng;
-	const char *link;
-	int oneway;
-	unsigned tags;	  /* VLAN tags on "ether" frames; only the benchmark modes set it */
-	uint16_t snaplen; /* 0: whole frames; else cut like tcpdump -s */
-};
-
-static uint64_t rnd(struct gen *g)
-{
-	/* xorshift64*: tiny, seeded, good enough for test traffic */
-	g->rng ^= g->rng >> 12;
-	g->rng ^= g->rng << 25;
-	g->rng ^= g->rng >> 27;
-	return g->rng * 0x2545F4914F6CDD1DULL;
-}
-
-static int link_dlt(const char *link)
-{
-	if (!strcmp(link, "sll"))
-		return DLT_LINUX_SLL;
-	if (!strcmp(link, "sll2"))
-		return DLT_LINUX_SLL2;
-	if (!strcmp(link, "raw"))
-		return DLT_RAW;
-	if (!strcmp(link, "null"))
-		return DLT_NULL;
-	if (!strcmp(link, "loop"))
-		return DLT_LOOP;
-	if (!strcmp(link, "ether") || !strcmp(link, "vlan1") || !strcmp(link, "vlan2"))
-		return DLT_EN10MB;
-	return -1;
-}
-
-static void add_frame(struct gen *g, uint64_t ts, const uint8_t *frame, size_t len);
-
-static void add_ip(struct gen *g, uint64_t ts, const uint8_t *ip, size_t ip_len)
-{
-	uint8_t frame[FRAME_MAX];
-	size_t len = 0;
-
-	if (!strcmp(g->link, "ether"))
-		len = frame_ethernet(frame, sizeof(frame), ip, ip_len, g->tags);
-	else if (!strcmp(g->link, "vlan1"))
-		len = frame_ethernet(frame, sizeof(frame), ip, ip_len, 1);
-	else if (!strcmp(g->link, "vlan2"))
-		len = frame_ethernet(frame, sizeof(frame), ip, ip_len, 2);
-	else if (!strcmp(g->link, "sll"))
-		len = frame_linux_sll(frame, sizeof(frame), ip, ip_len);
-	else if (!strcmp(g->link, "sll2"))
-		len = frame_linux_sll2(frame, sizeof(frame), ip, ip_len);
-	else if (!strcmp(g->link, "null"))
-		len = frame_null(frame, sizeof(frame), ip, ip_len, 0);
-	else if (!strcmp(g->link, "loop"))
-		len = frame_loop(frame, sizeof(frame), ip, ip_len);
-	else {
-		memcpy(frame, ip, ip_len);
-		len = ip_len;
-	}
-	if (len == 0) {
-		fprintf(stderr, "lwgen: frame does not fit\n");
-		exit(1);
-	}
-	add_frame(g, ts, frame, len);
-}
-
-static void add_frame(struct gen *g, uint64_t ts, const uint8_t *frame, size_t len)
-{
-	size_t caplen = g->snaplen && len > g->snaplen ? g->snaplen : len;
-
-	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 4096;
-		g->pkts = realloc(g->pkts, g->cap * sizeof(*g->pkts));
-		if (!g->pkts) {
-			fprintf(stderr, "lwgen: out of memory\n");
-			exit(1);
-		}
-	}
-	struct gpkt *p = &g->pkts[g->n++];
-	p->ts = ts;
-	p->seqno = g->seqno++;
-	p->len = (uint16_t)caplen;
-	p->wirelen = (uint16_t)len;
-	p->data = malloc(caplen);
-	if (!p->data) {
-		fprintf(stderr, "lwgen: out of memory\n");
-		exit(1);
-	}
-	memcpy(p->data, frame, caplen);
-}
-
-static size_t tcp(uint8_t *out, const char *src, const char *dst, uint16_t sport, uint16_t dport,
-		  uint32_t seq, uint32_t ack, uint8_t flags, const char *payload)
-{
-	struct tcp_spec s = {.src = src,
-			     .dst = dst,
-			     .sport = sport,
-			     .dport = dport,
-			     .seq = seq,
-			     .ack = ack,
-			     .flags = flags,
-			     .payload = payload,
-			     .payload_len = payload ? strlen(payload) : 0};
-
-	return frame_ip_tcp(out, FRAME_MAX, &s);
-}
-
-struct conv {
-	uint64_t ts;
-	const char *src, *dst;
-	const char *outcome;
-	const char *helo;
-	unsigned retrans;
-	uint16_t port, sport;
-	uint64_t delay_us; /* server's first reply comes this late (0: half an RTT) */
-};
-
-/* One conversation, every packet of it, timed like a real exchange. */
-static int add_conv(struct gen *g, const struct conv *c)
-{
-	uint8_t ip[FRAME_MAX];
-	uint32_t isn = (uint32_t)rnd(g), sisn = (uint32_t)rnd(g);
-	uint16_t sport = c->sport ? c->sport : (uint16_t)(32768 + rnd(g) % 28000);
-	uint16_t dport = c->port ? c->port : 25;
-	uint64_t t = c->ts;
-	const uint64_t rtt = 20000; /* 20 ms */
-	size_t n;
-
-	n = tcp(ip, c->src, c->dst, sport, dport, isn, 0, TCPF_SYN, NULL);
-	if (!n)
-		return -1;
-	add_ip(g, t, ip, n);
-	for (unsigned i = 1; i <= c->retrans; i++)
-		add_ip(g, t + (1000000ULL << (i - 1)), ip, n); /* 1 s, 2 s, 4 s ... */
-	t += c->delay_us ? c->delay_us : rtt / 2;
-
-	if (!strcmp(c->outcome, "unanswered"))
-		return 0;
-	if (!strcmp(c->outcome, "refused")) {
-		if (!g->oneway)
-			add_ip(g, t, ip,
-			       tcp(ip, c->dst, c->src, dport, sport, 0, isn + 1,
-				   TCPF_RST | TCPF_ACK, NULL));
-		return 0;
-	}
-	if (!strcmp(c->outcome, "rejected")) {
-		uint8_t icmp[FRAME_MAX];
-		size_t m = frame_ip_icmp_unreach(icmp, sizeof(icmp), c->dst,
-						 strchr(c->dst, ':') ? 1 : 13, ip, n, 0);
-		if (!m)
-			return -1;
-		if (!g->oneway)
-			add_ip(g, t, icmp, m);
-		return 0;
-	}
-	if (strcmp(c->outcome, "accepted") && strcmp(c->outcome, "established") &&
-	    strcmp(c->outcome, "smtp"))
-		return -1;
-	if (!g->oneway)
-		add_ip(g, t, ip,
-		       tcp(ip, c->dst, c->src, dport, sport, sisn, isn + 1, TCPF_SYN | TCPF_ACK,
-			   NULL));
-	t += rtt / 2;
-	if (!strcmp(c->outcome, "accepted"))
-		return 0;
-	add_ip(g, t, ip, tcp(ip, c->src, c->dst, sport, dport, isn + 1, sisn + 1, TCPF_ACK, NULL));
-	if (!strcmp(c->outcome, "established"))
-		return 0;
-	static const char banner[] = "220 mail.example.net ESMTP ready\r\n";
-	t += 1000;
-	if (!g->oneway)
-		add_ip(g, t, ip,
-		       tcp(ip, c->dst, c->src, dport, sport, sisn + 1, isn + 1, TCPF_ACK | TCPF_PSH,
-			   banner));
-	char ehlo[300];
-	snprintf(ehlo, sizeof(ehlo), "EHLO %s\r\n", c->helo ? c->helo : "client.example");
-	t += rtt;
-	add_ip(g, t, ip,
-	       tcp(ip, c->src, c->dst, sport, dport, isn + 1, sisn + 1 + (uint32_t)strlen(banner),
-		   TCPF_ACK | TCPF_PSH, ehlo));
-	t += rtt / 2;
-	add_ip(g, t, ip,
-	       tcp(ip, c->src, c->dst, sport, dport, isn + 1 + (uint32_t)strlen(ehlo),
-		   sisn + 1 + (uint32_t)strlen(banner), TCPF_ACK | TCPF_FIN, NULL));
-	return 0;
-}
+/* Gateway addresses from Mimecast's published ranges, outside ones from the
+ * documentation ranges: the sample reads like a real mail host's capture. */
+const char *const gen_gateways[5] = {"195.130.217.41", "195.130.217.77", "205.139.110.61",
+				     "205.139.110.120", "91.220.42.18"};
 
 static int run_script(struct gen *g, FILE *in, const char *name)
 {
@@ -280,7 +90,7 @@ static int run_script(struct gen *g, FILE *in, const char *name)
 		c.dst = strdup(c.dst);
 		c.outcome = strdup(c.outcome);
 		c.helo = c.helo ? strdup(c.helo) : NULL;
-		int r = add_conv(g, &c);
+		int r = gen_add_conv(g, &c);
 		free((void *)c.src);
 		free((void *)c.dst);
 		free((void *)c.outcome);
@@ -294,18 +104,13 @@ static int run_script(struct gen *g, FILE *in, const char *name)
 	return 0;
 }
 
-/* Gateway addresses from Mimecast's published ranges, outside ones from the
- * documentation ranges: the sample reads like a real mail host's capture. */
-static const char *const gateways[] = {"195.130.217.41", "195.130.217.77", "205.139.110.61",
-				       "205.139.110.120", "91.220.42.18"};
-
 static int run_mixed(struct gen *g, unsigned n, int breach)
 {
 	char src[64];
 
 	for (unsigned i = 0; i < n; i++) {
 		struct conv c;
-		uint64_t r = rnd(g);
+		uint64_t r = gen_rnd(g);
 		memset(&c, 0, sizeof(c));
 		c.ts = BASE_US + (uint64_t)i * 3000000ULL / 2 + r % 500000;
 		c.dst = (r >> 8) % 5 == 0 ? "2001:db8::25" : "192.0.2.25";
@@ -313,7 +118,7 @@ static int run_mixed(struct gen *g, unsigned n, int breach)
 		if (kind < 55) {
 			/* Mimecast publishes no IPv6 delivery ranges */
 			c.dst = "192.0.2.25";
-			c.src = gateways[(r >> 24) % 5];
+			c.src = gen_gateways[(r >> 24) % 5];
 			c.outcome = "smtp";
 			c.helo = "eu-smtp-delivery-1.mimecast.com";
 		} else if (kind < 60) {
@@ -332,7 +137,7 @@ static int run_mixed(struct gen *g, unsigned n, int breach)
 			c.outcome = blocked[(r >> 40) % 3];
 			c.retrans = !strcmp(c.outcome, "unanswered") ? 2 : 0;
 		}
-		if (add_conv(g, &c) < 0)
+		if (gen_add_conv(g, &c) < 0)
 			return -1;
 	}
 	if (breach) {
@@ -341,7 +146,7 @@ static int run_mixed(struct gen *g, unsigned n, int breach)
 				 .dst = "192.0.2.25",
 				 .outcome = "smtp",
 				 .helo = "bulk-mailer.example"};
-		if (add_conv(g, &c) < 0)
+		if (gen_add_conv(g, &c) < 0)
 			return -1;
 	}
 	return 0;
@@ -353,624 +158,16 @@ static int run_flood(struct gen *g, unsigned n)
 	char src[64];
 
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t r = rnd(g);
+		uint64_t r = gen_rnd(g);
 		uint32_t a = (uint32_t)(r >> 32);
 		/* random public-looking sources; pcap files may hold any address */
 		snprintf(src, sizeof(src), "%u.%u.%u.%u", 1 + (a >> 24) % 223, (a >> 16) & 255,
 			 (a >> 8) & 255, a & 255);
-		size_t len = tcp(ip, src, "192.0.2.25", (uint16_t)(1024 + r % 60000), 25,
-				 (uint32_t)r, 0, TCPF_SYN, NULL);
-		add_ip(g, BASE_US + (uint64_t)i * 10, ip, len);
+		size_t len = gen_tcp(ip, src, "192.0.2.25", (uint16_t)(1024 + r % 60000), 25,
+				     (uint32_t)r, 0, TCPF_SYN, NULL);
+		gen_add_ip(g, BASE_US + (uint64_t)i * 10, ip, len);
 	}
 	return 0;
-}
-
-/* ---- benchmark modes: --realistic, --flood-sources, --truth ---- */
-
-#define REAL_SNAPLEN	  512	/* bytes: the snap length the README tells operators to use */
-#define REAL_GAP_US	  10000 /* mean time between events: 100 a second, a busy mail host */
-#define REAL_OUTSIDE_POOL 4096	/* outside sources that ever show up in a day */
-#define TRUTH_TOP	  20	/* top offenders written to the truth file */
-#define SEG_MAX		  1448	/* TCP payload of a full-size segment on Ethernet */
-#define FLOOD_GAP_US	  10	/* 100,000 spoofed SYNs a second */
-#define FLOOD_GATEWAY_US  20000 /* one gateway delivery every 20 ms during a flood */
-#define RESOLVER4	  "192.0.2.53"
-#define MONITOR4	  "192.0.2.10"
-
-static const char *const server4 = "192.0.2.25", *const server6 = "2001:db8::25";
-
-struct truth_src {
-	char addr[64];
-	uint64_t attempts;
-};
-
-/* What a correct analysis of the file must report for outside sources. */
-struct truth {
-	uint64_t outside_attempts, outside_sources;
-	struct truth_src top[TRUTH_TOP];
-	unsigned n_top;
-};
-
-static uint32_t below(struct gen *g, uint32_t n)
-{
-	return (uint32_t)(rnd(g) % n);
-}
-
-/* A bijection on 32-bit values (xor, odd multiplies, xorshifts): distinct
- * counters give distinct addresses, so the flood's number of distinct
- * sources is exact without remembering a million of them. */
-static uint32_t perm32(uint32_t x, uint32_t key)
-{
-	x ^= key;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return x;
-}
-
-/* Addresses a random outside source must not take: unroutable ones, the
- * documentation nets used for the servers, the backup MX, the heavy hitters
- * and the breach, and the gateway ranges rules/sample.rules allows; any of
- * them would make the truth file wrong. */
-static int reserved4(uint32_t a)
-{
-	uint32_t o = a >> 24, n24 = a >> 8;
-
-	return o == 0 || o == 10 || o == 127 || o >= 224 || n24 == 0xc00002 /* 192.0.2 */ ||
-	       n24 == 0xc63364 /* 198.51.100 */ || n24 == 0xcb0071 /* 203.0.113 */ ||
-	       n24 == 0xc382d9 /* 195.130.217 */ || n24 == 0x5bdc2a /* 91.220.42 */ ||
-	       n24 == 0xcd8b6e /* 205.139.110 */;
-}
-
-static void fmt4(char *buf, size_t len, uint32_t a)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
-/* Picks VLAN tags for the next event on an Ethernet trunk: most frames
- * untagged, some 802.1Q, a few Q-in-Q, so every branch of the filter and
- * the decoder is exercised. */
-static void pick_tags(struct gen *g)
-{
-	uint32_t r = below(g, 100);
-
-	g->tags = r < 70 ? 0 : r < 95 ? 1 : 2;
-}
-
-static void die_frame(void)
-{
-	fprintf(stderr, "lwgen: frame does not fit\n");
-	exit(1);
-}
-
-/* One TCP connection as both ends send it: sequence numbers advance with
- * the payload, so the file reads like a real exchange to any analyser. */
-struct flow {
-	const char *cli, *srv;
-	uint16_t cport, sport;
-	uint32_t cseq, sseq;
-	uint64_t t;
-};
-
-static const char filler[SEG_MAX] = {0};
-
-static void flow_send(struct gen *g, struct flow *f, int from_client, uint8_t flags,
-		      const char *payload, size_t len)
-{
-	uint8_t ip[FRAME_MAX];
-	struct tcp_spec s;
-	size_t n;
-
-	memset(&s, 0, sizeof(s));
-	s.src = from_client ? f->cli : f->srv;
-	s.dst = from_client ? f->srv : f->cli;
-	s.sport = from_client ? f->cport : f->sport;
-	s.dport = from_client ? f->sport : f->cport;
-	s.seq = from_client ? f->cseq : f->sseq;
-	s.ack = (flags & TCPF_ACK) ? (from_client ? f->sseq : f->cseq) : 0;
-	s.flags = flags;
-	s.payload = len ? (payload ? payload : filler) : NULL;
-	s.payload_len = len;
-	n = frame_ip_tcp(ip, sizeof(ip), &s);
-	if (!n)
-		die_frame();
-	add_ip(g, f->t, ip, n);
-	uint32_t adv = (uint32_t)len + ((flags & (TCPF_SYN | TCPF_FIN)) ? 1 : 0);
-	if (from_client)
-		f->cseq += adv;
-	else
-		f->sseq += adv;
-}
-
-/* Request/response rounds after a handshake, then an orderly close. */
-static void flow_rounds(struct gen *g, struct flow *f, uint64_t rtt, unsigned rounds,
-			unsigned max_resp_segs)
-{
-	for (unsigned r = 0; r < rounds; r++) {
-		flow_send(g, f, 1, TCPF_ACK | TCPF_PSH, NULL, 150 + below(g, 450));
-		f->t += rtt / 2;
-		unsigned segs = 1 + below(g, max_resp_segs);
-		for (unsigned s = 0; s < segs; s++) {
-			flow_send(g, f, 0, TCPF_ACK | (s + 1 == segs ? TCPF_PSH : 0), NULL,
-				  s + 1 == segs ? 100 + below(g, SEG_MAX - 100) : SEG_MAX);
-			f->t += 50;
-			if (s % 2 == 1 || s + 1 == segs) {
-				f->t += rtt / 2;
-				flow_send(g, f, 1, TCPF_ACK, NULL, 0);
-			}
-		}
-		f->t += 1000 + below(g, 200000);
-	}
-	flow_send(g, f, 1, TCPF_FIN | TCPF_ACK, NULL, 0);
-	f->t += rtt / 2;
-	flow_send(g, f, 0, TCPF_FIN | TCPF_ACK, NULL, 0);
-	f->t += rtt / 2;
-	flow_send(g, f, 1, TCPF_ACK, NULL, 0);
-}
-
-static void flow_handshake(struct gen *g, struct flow *f, uint64_t rtt)
-{
-	flow_send(g, f, 1, TCPF_SYN, NULL, 0);
-	f->t += rtt / 2;
-	flow_send(g, f, 0, TCPF_SYN | TCPF_ACK, NULL, 0);
-	f->t += rtt / 2;
-	flow_send(g, f, 1, TCPF_ACK, NULL, 0);
-}
-
-enum real_outcome { REAL_UNANSWERED, REAL_REFUSED, REAL_REJECTED, REAL_SMTP };
-
-/* An inbound SMTP attempt: dropped (with SYN retransmits), refused with a
- * RST, rejected with an ICMP(v6) administratively-prohibited, or a whole
- * delivery with body_segs full-size segments of message. */
-static void real_smtp(struct gen *g, uint64_t t, const char *cli, const char *srv,
-		      enum real_outcome how, const char *helo, unsigned body_segs)
-{
-	uint64_t rtt = 10000 + below(g, 110000);
-	struct flow f = {
-	    cli, srv, (uint16_t)(32768 + below(g, 28000)), 25, (uint32_t)rnd(g), (uint32_t)rnd(g),
-	    t};
-	uint32_t isn = f.cseq;
-	char buf[512];
-
-	flow_send(g, &f, 1, TCPF_SYN, NULL, 0);
-	if (how == REAL_UNANSWERED) {
-		unsigned retrans = below(g, 4);
-		for (unsigned i = 1; i <= retrans; i++) {
-			f.cseq = isn;
-			f.t = t + (1000000ULL << (i - 1)); /* Linux: 1 s, 2 s, 4 s */
-			flow_send(g, &f, 1, TCPF_SYN, NULL, 0);
-		}
-		return;
-	}
-	f.t += rtt / 2;
-	if (how == REAL_REFUSED) {
-		f.sseq = 0;
-		flow_send(g, &f, 0, TCPF_RST | TCPF_ACK, NULL, 0);
-		return;
-	}
-	if (how == REAL_REJECTED) {
-		uint8_t syn[FRAME_MAX], icmp[FRAME_MAX];
-		struct tcp_spec s;
-
-		memset(&s, 0, sizeof(s));
-		s.src = cli;
-		s.dst = srv;
-		s.sport = f.cport;
-		s.dport = 25;
-		s.seq = isn;
-		s.flags = TCPF_SYN;
-		size_t n = frame_ip_tcp(syn, sizeof(syn), &s);
-		int v6 = strchr(srv, ':') != NULL;
-		size_t m =
-		    n ? frame_ip_icmp_unreach(icmp, sizeof(icmp), srv, v6 ? 1 : 13, syn, n, 0) : 0;
-		if (!m)
-			die_frame();
-		add_ip(g, f.t, icmp, m);
-		return;
-	}
-	flow_send(g, &f, 0, TCPF_SYN | TCPF_ACK, NULL, 0);
-	f.t += rtt / 2;
-	flow_send(g, &f, 1, TCPF_ACK, NULL, 0);
-	f.t += 2000;
-	flow_send(g, &f, 0, TCPF_ACK | TCPF_PSH, "220 mx.example.net ESMTP Postfix\r\n", 34);
-	f.t += rtt / 2;
-	snprintf(buf, sizeof(buf), "EHLO %s\r\n", helo);
-	flow_send(g, &f, 1, TCPF_ACK | TCPF_PSH, buf, strlen(buf));
-	f.t += rtt / 2;
-	static const char ehlo_resp[] = "250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE "
-					"52428800\r\n250-STARTTLS\r\n250 8BITMIME\r\n";
-	flow_send(g, &f, 0, TCPF_ACK | TCPF_PSH, ehlo_resp, sizeof(ehlo_resp) - 1);
-	f.t += rtt / 2;
-	/* gateways pipeline the envelope (RFC 2920) */
-	snprintf(buf, sizeof(buf),
-		 "MAIL FROM:<bounce-%u@mimecast.example> SIZE=%u\r\nRCPT "
-		 "TO:<user%u@example.net>\r\nDATA\r\n",
-		 below(g, 100000), body_segs * SEG_MAX, below(g, 500));
-	flow_send(g, &f, 1, TCPF_ACK | TCPF_PSH, buf, strlen(buf));
-	f.t += rtt / 2;
-	static const char env_resp[] = "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with "
-				       "<CR><LF>.<CR><LF>\r\n";
-	flow_send(g, &f, 0, TCPF_ACK | TCPF_PSH, env_resp, sizeof(env_resp) - 1);
-	f.t += rtt / 2;
-	for (unsigned s = 0; s < body_segs; s++) {
-		flow_send(g, &f, 1, TCPF_ACK, NULL, SEG_MAX);
-		f.t += 100;
-		if (s % 2 == 1) {
-			f.t += rtt / 2;
-			flow_send(g, &f, 0, TCPF_ACK, NULL, 0);
-		}
-	}
-	flow_send(g, &f, 1, TCPF_ACK | TCPF_PSH, "\r\n.\r\nQUIT\r\n", 11);
-	f.t += rtt / 2 + 5000;
-	static const char done[] = "250 2.0.0 Ok: queued as 4Yx1Zr3Bq9z8\r\n221 2.0.0 Bye\r\n";
-	flow_send(g, &f, 0, TCPF_ACK | TCPF_PSH, done, sizeof(done) - 1);
-	flow_send(g, &f, 0, TCPF_FIN | TCPF_ACK, NULL, 0);
-	f.t += rtt / 2;
-	flow_send(g, &f, 1, TCPF_FIN | TCPF_ACK, NULL, 0);
-	f.t += rtt / 2;
-	flow_send(g, &f, 0, TCPF_ACK, NULL, 0);
-}
-
-/* Internet checksum of an IPv4 header or ICMP message. */
-static uint16_t csum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += rd_be16(p);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* An IPv4 packet of protocol proto with plen bytes of payload after l4
- * bytes of the given header; frame.c builds only TCP and ICMP errors. */
-static size_t ip4_packet(uint8_t *out, const char *src, const char *dst, uint8_t proto,
-			 const uint8_t *l4, size_t l4_len, size_t plen)
-{
-	size_t total = 20 + l4_len + plen;
-
-	if (total > FRAME_MAX)
-		die_frame();
-	memset(out, 0, total);
-	out[0] = 0x45;
-	wr_be16(out + 2, (uint16_t)total);
-	wr_be16(out + 6, 0x4000);
-	out[8] = 64;
-	out[9] = proto;
-	if (inet_pton(AF_INET, src, out + 12) != 1 || inet_pton(AF_INET, dst, out + 16) != 1)
-		die_frame();
-	wr_be16(out + 10, csum(out, 20));
-	memcpy(out + 20, l4, l4_len);
-	return total;
-}
-
-static void udp_exchange(struct gen *g, uint64_t t, const char *cli, const char *srv, uint16_t port,
-			 size_t qlen, size_t rlen)
-{
-	uint8_t ip[FRAME_MAX], udp[8];
-	uint16_t cport = (uint16_t)(1024 + below(g, 60000));
-
-	/* IPv4 UDP may leave its checksum zero (RFC 768) */
-	wr_be16(udp, cport);
-	wr_be16(udp + 2, port);
-	wr_be16(udp + 4, (uint16_t)(8 + qlen));
-	wr_be16(udp + 6, 0);
-	add_ip(g, t, ip, ip4_packet(ip, cli, srv, 17, udp, 8, qlen));
-	wr_be16(udp, port);
-	wr_be16(udp + 2, cport);
-	wr_be16(udp + 4, (uint16_t)(8 + rlen));
-	add_ip(g, t + 1000 + below(g, 30000), ip, ip4_packet(ip, srv, cli, 17, udp, 8, rlen));
-}
-
-static void ping(struct gen *g, uint64_t t)
-{
-	uint8_t ip[FRAME_MAX], icmp[64];
-	uint16_t id = (uint16_t)rnd(g);
-
-	for (int reply = 0; reply < 2; reply++) {
-		memset(icmp, 0, sizeof(icmp));
-		icmp[0] = reply ? 0 : 8; /* echo reply, echo request */
-		wr_be16(icmp + 4, id);
-		wr_be16(icmp + 6, 1);
-		wr_be16(icmp + 2, csum(icmp, sizeof(icmp)));
-		add_ip(g, t + (uint64_t)reply * 300, ip,
-		       ip4_packet(ip, reply ? server4 : MONITOR4, reply ? MONITOR4 : server4, 1,
-				  icmp, sizeof(icmp), 0));
-	}
-}
-
-/* ARP who-has and is-at: link noise that is not IP at all. Ethernet only. */
-static void arp(struct gen *g, uint64_t t)
-{
-	uint8_t f[60];
-
-	if (strcmp(g->link, "ether"))
-		return;
-	for (int reply = 0; reply < 2; reply++) {
-		memset(f, 0, sizeof(f));
-		memset(f, reply ? 0x02 : 0xff, 6);
-		f[6] = 0x02;
-		f[11] = (uint8_t)(reply ? 0x25 : 0x01);
-		wr_be16(f + 12, 0x0806);
-		wr_be16(f + 14, 1);
-		wr_be16(f + 16, 0x0800);
-		f[18] = 6;
-		f[19] = 4;
-		wr_be16(f + 20, reply ? 2 : 1);
-		add_frame(g, t + (uint64_t)reply * 200, f, sizeof(f));
-	}
-}
-
-static const char *real_gateway(struct gen *g, char *buf, size_t len)
-{
-	static const char *const nets[] = {"195.130.217", "91.220.42", "205.139.110"};
-
-	snprintf(buf, len, "%s.%u", nets[below(g, 3)], 1 + below(g, 254));
-	return buf;
-}
-
-static int cmp_truth(const void *a, const void *b)
-{
-	const struct truth_src *x = a, *y = b;
-
-	if (x->attempts != y->attempts)
-		return x->attempts > y->attempts ? -1 : 1;
-	return strcmp(x->addr, y->addr);
-}
-
-/* Keeps the TRUTH_TOP sources with most attempts out of srcs. */
-static void truth_top(struct truth *tr, struct truth_src *srcs, size_t n)
-{
-	qsort(srcs, n, sizeof(*srcs), cmp_truth);
-	tr->n_top = 0;
-	for (size_t i = 0; i < n && tr->n_top < TRUTH_TOP; i++)
-		if (srcs[i].attempts)
-			tr->top[tr->n_top++] = srcs[i];
-}
-
-/* A web, IMAP or SSH client: any routable address. */
-static uint32_t noise_client4(struct gen *g, uint32_t key)
-{
-	uint32_t a;
-
-	do
-		a = perm32((uint32_t)rnd(g), key);
-	while (reserved4(a));
-	return a;
-}
-
-static int run_realistic(struct gen *g, unsigned n, int breach, struct truth *tr)
-{
-	struct truth_src *pool = calloc(REAL_OUTSIDE_POOL + 1, sizeof(*pool));
-	uint32_t key = (uint32_t)rnd(g), ctr = 0;
-	uint64_t t = BASE_US;
-	char cli[64];
-
-	if (!pool)
-		return -1;
-	g->snaplen = REAL_SNAPLEN;
-	for (unsigned i = 0; i < REAL_OUTSIDE_POOL; i++) {
-		if (i % 5 == 4) {
-			snprintf(pool[i].addr, sizeof(pool[i].addr), "2001:db8:bad:%x::%x", i,
-				 1 + below(g, 0xfff0));
-		} else {
-			uint32_t a;
-			do
-				a = perm32(ctr++, key);
-			while (reserved4(a));
-			fmt4(pool[i].addr, sizeof(pool[i].addr), a);
-		}
-	}
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t kind = below(g, 1000);
-		int v6 = below(g, 5) == 0;
-		const char *srv = v6 ? server6 : server4;
-
-		t += below(g, 2 * REAL_GAP_US);
-		pick_tags(g);
-		if (kind < 300) {
-			/* Mimecast publishes no IPv6 delivery ranges */
-			real_smtp(g, t, real_gateway(g, cli, sizeof(cli)), server4, REAL_SMTP,
-				  "eu-smtp-delivery-1.mimecast.com", 1 + below(g, 12));
-		} else if (kind < 330) {
-			real_smtp(g, t, v6 ? "2001:db8:200::50" : "192.0.2.50", srv, REAL_SMTP,
-				  "backup-mx.example.net", 1 + below(g, 6));
-		} else if (kind < 600) {
-			/* a few persistent sources, a long tail of occasional ones */
-			double u = (double)(rnd(g) >> 11) * (1.0 / 9007199254740992.0);
-			unsigned idx = (unsigned)(REAL_OUTSIDE_POOL * u * u * u);
-			uint32_t o = below(g, 100);
-			struct truth_src *s = &pool[idx];
-
-			real_smtp(g, t, s->addr, strchr(s->addr, ':') ? server6 : server4,
-				  o < 55   ? REAL_UNANSWERED
-				  : o < 80 ? REAL_REFUSED
-					   : REAL_REJECTED,
-				  NULL, 0);
-			s->attempts++;
-		} else if (kind < 850) {
-			static const uint16_t ports[] = {443, 443, 443, 443, 443,
-							 993, 993, 587, 22,  80};
-			struct flow f;
-			uint64_t rtt = 5000 + below(g, 150000);
-
-			if (v6)
-				snprintf(cli, sizeof(cli), "2001:db8:c11:%x::%x", below(g, 4096),
-					 1 + below(g, 0xfff0));
-			else
-				fmt4(cli, sizeof(cli), noise_client4(g, ~key));
-			f = (struct flow){cli,
-					  srv,
-					  (uint16_t)(32768 + below(g, 28000)),
-					  ports[below(g, 10)],
-					  (uint32_t)rnd(g),
-					  (uint32_t)rnd(g),
-					  t};
-			flow_handshake(g, &f, rtt);
-			f.t += rtt / 2;
-			flow_rounds(g, &f, rtt, 1 + below(g, 5), 8);
-		} else if (kind < 920) {
-			udp_exchange(g, t, server4, RESOLVER4, 53, 30 + below(g, 30),
-				     60 + below(g, 200));
-		} else if (kind < 950) {
-			udp_exchange(g, t, server4, RESOLVER4, 123, 48, 48);
-		} else if (kind < 980) {
-			ping(g, t);
-		} else {
-			arp(g, t);
-		}
-		if (breach && i == n / 2) {
-			g->tags = 0;
-			real_smtp(g, t + 1, "203.0.113.66", server4, REAL_SMTP,
-				  "bulk-mailer.example", 3);
-			snprintf(pool[REAL_OUTSIDE_POOL].addr, sizeof(pool[0].addr),
-				 "203.0.113.66");
-			pool[REAL_OUTSIDE_POOL].attempts = 1;
-		}
-	}
-	g->tags = 0;
-	for (unsigned i = 0; i <= REAL_OUTSIDE_POOL; i++) {
-		tr->outside_attempts += pool[i].attempts;
-		tr->outside_sources += pool[i].attempts > 0;
-	}
-	truth_top(tr, pool, REAL_OUTSIDE_POOL + 1);
-	free(pool);
-	return 0;
-}
-
-/* Attempts of heavy hitter k (0 is the heaviest): all distinct, so the
- * ranking of top offenders has exactly one right answer. */
-static unsigned heavy_attempts(unsigned k, unsigned heavy)
-{
-	return 1000 + 100 * (heavy - k);
-}
-
-static int run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *tr)
-{
-	uint8_t ip[FRAME_MAX];
-	char src[64];
-	uint32_t key = (uint32_t)rnd(g), ctr = 0;
-	uint64_t dur = (uint64_t)n * FLOOD_GAP_US;
-	struct truth_src *hh = calloc(heavy ? heavy : 1, sizeof(*hh));
-
-	if (!hh || heavy > 254)
-		return -1;
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t r = rnd(g);
-		uint32_t a;
-
-		do
-			a = perm32(ctr++, key);
-		while (reserved4(a));
-		fmt4(src, sizeof(src), a);
-		size_t len = tcp(ip, src, server4, (uint16_t)(1024 + r % 60000), 25,
-				 (uint32_t)(r >> 16), 0, TCPF_SYN, NULL);
-		add_ip(g, BASE_US + (uint64_t)i * FLOOD_GAP_US, ip, len);
-	}
-	/* the heavy hitters spread over the whole flood, each SYN its own attempt */
-	for (unsigned k = 0; k < heavy; k++) {
-		snprintf(hh[k].addr, sizeof(hh[k].addr), "198.51.100.%u", k + 1);
-		hh[k].attempts = heavy_attempts(k, heavy);
-		for (unsigned j = 0; j < hh[k].attempts; j++) {
-			size_t len = tcp(ip, hh[k].addr, server4, (uint16_t)(1024 + j % 60000), 25,
-					 (uint32_t)rnd(g), 0, TCPF_SYN, NULL);
-			add_ip(g, BASE_US + rnd(g) % dur, ip, len);
-		}
-		tr->outside_attempts += hh[k].attempts;
-	}
-	/* the gateway keeps delivering: the capture still shows answered handshakes */
-	for (uint64_t t = 0; t < dur; t += FLOOD_GATEWAY_US) {
-		struct conv c;
-
-		memset(&c, 0, sizeof(c));
-		c.ts = BASE_US + t;
-		c.src = gateways[below(g, 5)];
-		c.dst = server4;
-		c.outcome = "smtp";
-		c.helo = "eu-smtp-delivery-1.mimecast.com";
-		if (add_conv(g, &c) < 0) {
-			free(hh);
-			return -1;
-		}
-	}
-	tr->outside_attempts += n;
-	tr->outside_sources = (uint64_t)n + heavy;
-	truth_top(tr, hh, heavy);
-	free(hh);
-	return 0;
-}
-
-static int write_truth(const char *path, const struct truth *tr, size_t packets)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fprintf(f, "# lwgen truth: what lockwatch replay -r rules/sample.rules must report\n");
-	fprintf(f, "packets %zu\n", packets);
-	fprintf(f, "outside_attempts %llu\n", (unsigned long long)tr->outside_attempts);
-	fprintf(f, "outside_sources %llu\n", (unsigned long long)tr->outside_sources);
-	for (unsigned i = 0; i < tr->n_top; i++)
-		fprintf(f, "top %s %llu\n", tr->top[i].addr,
-			(unsigned long long)tr->top[i].attempts);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
-static int cmp_pkt(const void *a, const void *b)
-{
-	const struct gpkt *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->seqno < y->seqno ? -1 : (x->seqno > y->seqno);
-}
-
-/* pcapng: libpcap reads it but cannot write it, so the few blocks a
- * reader needs (section header, one interface, enhanced packets) are
- * written here by hand, in host byte order as the format allows. */
-static void put32(FILE *f, uint32_t v)
-{
-	fwrite(&v, 4, 1, f);
-}
-
-static int write_pcapng(const char *path, int dlt, const struct gen *g)
-{
-	FILE *f = fopen(path, "wb");
-	static const uint8_t zero[4] = {0};
-
-	if (!f)
-		return -1;
-	put32(f, 0x0A0D0D0A); /* section header block */
-	put32(f, 28);
-	put32(f, 0x1A2B3C4D);
-	put32(f, 0x00000001); /* version 1.0 */
-	put32(f, 0xFFFFFFFF); /* section length unknown (64 bits) */
-	put32(f, 0xFFFFFFFF);
-	put32(f, 28);
-	put32(f, 0x00000001); /* interface description block */
-	put32(f, 20);
-	put32(f, (uint32_t)dlt & 0xFFFF); /* link type, reserved 0 */
-	put32(f, 65535);		  /* snaplen */
-	put32(f, 20);			  /* default resolution: microseconds */
-	for (size_t i = 0; i < g->n; i++) {
-		uint32_t padded = (g->pkts[i].len + 3u) & ~3u;
-		uint32_t total = 32 + padded;
-		put32(f, 0x00000006); /* enhanced packet block */
-		put32(f, total);
-		put32(f, 0); /* interface 0 */
-		put32(f, (uint32_t)(g->pkts[i].ts >> 32));
-		put32(f, (uint32_t)g->pkts[i].ts);
-		put32(f, g->pkts[i].len);
-		put32(f, g->pkts[i].wirelen);
-		fwrite(g->pkts[i].data, 1, g->pkts[i].len, f);
-		fwrite(zero, 1, padded - g->pkts[i].len, f);
-		put32(f, total);
-	}
-	return fclose(f) == 0 ? 0 : -1;
 }
 
 static void usage(FILE *f)
@@ -1054,7 +251,7 @@ int main(int argc, char **argv)
 			return 64;
 		}
 	}
-	int dlt = link_dlt(g.link);
+	int dlt = gen_link_dlt(g.link);
 	if (!out || dlt < 0 || (!script && !mixed && !flood && !realistic && !flood_sources) ||
 	    (truth_path && !realistic && !flood_sources)) {
 		usage(stderr);
@@ -1077,20 +274,20 @@ int main(int argc, char **argv)
 		r = run_flood(&g, flood);
 	memset(&tr, 0, sizeof(tr));
 	if (!r && realistic)
-		r = run_realistic(&g, realistic, breach, &tr);
+		r = gen_run_realistic(&g, realistic, breach, &tr);
 	if (!r && flood_sources)
-		r = run_flood_sources(&g, flood_sources, heavy, &tr);
+		r = gen_run_flood_sources(&g, flood_sources, heavy, &tr);
 	if (r < 0)
 		return 65;
-	if (truth_path && write_truth(truth_path, &tr, g.n) < 0) {
+	if (truth_path && gen_write_truth(truth_path, &tr, g.n) < 0) {
 		perror(truth_path);
 		return 73;
 	}
 
-	qsort(g.pkts, g.n, sizeof(*g.pkts), cmp_pkt);
+	qsort(g.pkts, g.n, sizeof(*g.pkts), gen_cmp_pkt);
 	int rc = 0;
 	if (pcapng) {
-		if (write_pcapng(out, dlt, &g) < 0) {
+		if (gen_write_pcapng(out, dlt, &g) < 0) {
 			perror(out);
 			rc = 73;
 		}

@@ -1,0 +1,23 @@
+/* What the Redis store's own files share (store_redis.c: connection and
+ * flush; store_encode.c: a batch in RESP; store_trim.c: the indexes'
+ * trimming). Not for users of the store. */
+#ifndef LW_STORE_INTERNAL_H
+#define LW_STORE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "redis/store_redis.h"
+
+/* Wall-clock microseconds since the epoch. */
+uint64_t store_wall_us(void);
+
+/* Encodes b into s->buf (s->len, s->n_cmds, s->cmd_src per command) with
+ * the sensor's lost count and batch tag. 0, or -1 when out of memory. */
+int store_encode_batch(struct store *s, const struct store_batch *b, uint64_t lost,
+		       const char *tag);
+
+/* After b landed: drops what is older than the retention from the
+ * indexes (best effort; a refusal for good is said once in s->notice). */
+void store_trim_indexes(struct store *s, const struct store_batch *b);
+
+#endif

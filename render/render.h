@@ -1,0 +1,27 @@
+/* render/: the report as people and scripts read it: text for an admin
+ * (report_text.c, with the timeline chart), JSON for scripts
+ * (report_json.c, DESIGN.md section 10, on the small writer in json.c),
+ * and the direction part of both (report_direction.c). It renders the
+ * model analyzer/report.h fills and decides nothing itself. It may include
+ * common/, sensor/, rules/ and analyzer/. */
+#ifndef LW_RENDER_H
+#define LW_RENDER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "analyzer/report.h"
+
+void report_print_text(FILE *f, const struct report *r, size_t top);
+/* The same with the whole timeline chart (--timeline) in place of the
+ * short story of the verdict's periods. */
+void report_print_text_timeline(FILE *f, const struct report *r, size_t top);
+void report_print_json(FILE *f, const struct report *r);
+/* The direction part of both (report_direction.c): the outbound line and
+ * the probable-server hint in text; "servers", "probable_servers" and
+ * "hints" in JSON. */
+struct json;
+void report_text_direction(FILE *f, const struct report *r);
+void report_json_direction(struct json *j, const struct report *r);
+
+#endif
