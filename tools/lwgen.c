@@ -20,6 +20,9 @@
  *  --flood-sources N  SYNs from N distinct spoofed IPv4 sources (one each),
  *                     --heavy K sources sending many, and a trickle of
  *                     gateway deliveries so the capture still shows replies.
+ *  --ipv6             with --flood-sources: every address from 2001:db8::/32
+ *                     (one /64 a spoofed source, the gateways too), so the
+ *                     file can be replayed into a test network as it is.
  *  --truth FILE       what a correct analysis must find (outside attempts,
  *                     distinct outside sources, top offenders) for the two
  *                     modes above, judged with rules/sample.rules.
@@ -172,11 +175,13 @@ static int run_flood(struct gen *g, unsigned n)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: lwgen -o FILE [--link ether|vlan1|vlan2|sll|sll2|raw|null|loop]\n"
-		   "             [--seed N] [--oneway] [--pcapng]\n"
-		   "             (--script FILE|- | --mixed N [--breach] | --flood N)\n"
-		   "       lwgen -o FILE [--link L] [--seed N] [--pcapng] [--truth FILE]\n"
-		   "             (--realistic N [--breach] | --flood-sources N [--heavy K])\n");
+	fprintf(
+	    f,
+	    "usage: lwgen -o FILE [--link ether|vlan1|vlan2|sll|sll2|raw|null|loop]\n"
+	    "             [--seed N] [--oneway] [--pcapng]\n"
+	    "             (--script FILE|- | --mixed N [--breach] | --flood N)\n"
+	    "       lwgen -o FILE [--link L] [--seed N] [--pcapng] [--truth FILE]\n"
+	    "             (--realistic N [--breach] | --flood-sources N [--heavy K] [--ipv6])\n");
 }
 
 int main(int argc, char **argv)
@@ -194,13 +199,14 @@ int main(int argc, char **argv)
 						 {"flood-sources", required_argument, NULL, 'F'},
 						 {"heavy", required_argument, NULL, 'K'},
 						 {"truth", required_argument, NULL, 'T'},
+						 {"ipv6", no_argument, NULL, '6'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	struct gen g = {.rng = 0x9E3779B97F4A7C15ULL, .link = "ether"};
 	const char *out = NULL, *script = NULL, *truth_path = NULL;
 	unsigned mixed = 0, flood = 0, realistic = 0, flood_sources = 0, heavy = 20;
 	struct truth tr;
-	int breach = 0, pcapng = 0, c;
+	int breach = 0, pcapng = 0, ipv6 = 0, c;
 
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -243,6 +249,9 @@ int main(int argc, char **argv)
 		case 'T':
 			truth_path = optarg;
 			break;
+		case '6':
+			ipv6 = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -253,7 +262,7 @@ int main(int argc, char **argv)
 	}
 	int dlt = gen_link_dlt(g.link);
 	if (!out || dlt < 0 || (!script && !mixed && !flood && !realistic && !flood_sources) ||
-	    (truth_path && !realistic && !flood_sources)) {
+	    (truth_path && !realistic && !flood_sources) || (ipv6 && !flood_sources)) {
 		usage(stderr);
 		return 64;
 	}
@@ -276,7 +285,7 @@ int main(int argc, char **argv)
 	if (!r && realistic)
 		r = gen_run_realistic(&g, realistic, breach, &tr);
 	if (!r && flood_sources)
-		r = gen_run_flood_sources(&g, flood_sources, heavy, &tr);
+		r = gen_run_flood_sources(&g, flood_sources, heavy, ipv6, &tr);
 	if (r < 0)
 		return 65;
 	if (truth_path && gen_write_truth(truth_path, &tr, g.n) < 0) {

@@ -71,7 +71,8 @@ int gen_write_pcapng(const char *path, int dlt, const struct gen *g);
 
 /* ---- lwgen_bench.c ---- */
 int gen_run_realistic(struct gen *g, unsigned n, int breach, struct truth *tr);
-int gen_run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *tr);
+/* v6: sources, heavy hitters and gateways from 2001:db8::/32, to 2001:db8::25. */
+int gen_run_flood_sources(struct gen *g, unsigned n, unsigned heavy, int v6, struct truth *tr);
 int gen_write_truth(const char *path, const struct truth *tr, size_t packets);
 
 #endif

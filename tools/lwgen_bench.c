@@ -488,13 +488,33 @@ static unsigned heavy_attempts(unsigned k, unsigned heavy)
 	return 1000 + 100 * (heavy - k);
 }
 
-int gen_run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct truth *tr)
+/* The /48s of 2001:db8::/32 the IPv6 flood keeps for the server (0), the
+ * heavy hitters (HEAVY6) and the gateways (GATEWAY6): no spoofed source
+ * falls in them. */
+#define HEAVY6	 0xffffU
+#define GATEWAY6 0x9a7eU
+
+static int reserved6(uint32_t a)
+{
+	uint32_t net = a >> 16;
+
+	return net == 0 || net == HEAVY6 || net == GATEWAY6;
+}
+
+/* Gateways of the IPv6 flood: documentation addresses, so the file can be
+ * replayed into a test network (the IPv4 flood uses Mimecast's). */
+static const char *const gateways6[5] = {"2001:db8:9a7e::41", "2001:db8:9a7e::77",
+					 "2001:db8:9a7e::61", "2001:db8:9a7e::120",
+					 "2001:db8:9a7e::18"};
+
+int gen_run_flood_sources(struct gen *g, unsigned n, unsigned heavy, int v6, struct truth *tr)
 {
 	uint8_t ip[FRAME_MAX];
 	char src[64];
 	uint32_t key = (uint32_t)gen_rnd(g), ctr = 0;
 	uint64_t dur = (uint64_t)n * FLOOD_GAP_US;
 	struct truth_src *hh = calloc(heavy ? heavy : 1, sizeof(*hh));
+	const char *server = v6 ? server6 : server4;
 
 	if (!hh || heavy > 254)
 		return -1;
@@ -502,20 +522,31 @@ int gen_run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct trut
 		uint64_t r = gen_rnd(g);
 		uint32_t a;
 
-		do
-			a = perm32(ctr++, key);
-		while (reserved4(a));
-		fmt4(src, sizeof(src), a);
-		size_t len = gen_tcp(ip, src, server4, (uint16_t)(1024 + r % 60000), 25,
+		if (v6) {
+			/* 2001:db8:X:Y::1, one /64 a source: room for 2^32 */
+			do
+				a = perm32(ctr++, key);
+			while (reserved6(a));
+			snprintf(src, sizeof(src), "2001:db8:%x:%x::1", a >> 16, a & 0xffff);
+		} else {
+			do
+				a = perm32(ctr++, key);
+			while (reserved4(a));
+			fmt4(src, sizeof(src), a);
+		}
+		size_t len = gen_tcp(ip, src, server, (uint16_t)(1024 + r % 60000), 25,
 				     (uint32_t)(r >> 16), 0, TCPF_SYN, NULL);
 		gen_add_ip(g, BASE_US + (uint64_t)i * FLOOD_GAP_US, ip, len);
 	}
 	/* the heavy hitters spread over the whole flood, each SYN its own attempt */
 	for (unsigned k = 0; k < heavy; k++) {
-		snprintf(hh[k].addr, sizeof(hh[k].addr), "198.51.100.%u", k + 1);
+		if (v6)
+			snprintf(hh[k].addr, sizeof(hh[k].addr), "2001:db8:%x::%x", HEAVY6, k + 1);
+		else
+			snprintf(hh[k].addr, sizeof(hh[k].addr), "198.51.100.%u", k + 1);
 		hh[k].attempts = heavy_attempts(k, heavy);
 		for (unsigned j = 0; j < hh[k].attempts; j++) {
-			size_t len = gen_tcp(ip, hh[k].addr, server4, (uint16_t)(1024 + j % 60000),
+			size_t len = gen_tcp(ip, hh[k].addr, server, (uint16_t)(1024 + j % 60000),
 					     25, (uint32_t)gen_rnd(g), 0, TCPF_SYN, NULL);
 			gen_add_ip(g, BASE_US + gen_rnd(g) % dur, ip, len);
 		}
@@ -527,8 +558,8 @@ int gen_run_flood_sources(struct gen *g, unsigned n, unsigned heavy, struct trut
 
 		memset(&c, 0, sizeof(c));
 		c.ts = BASE_US + t;
-		c.src = gen_gateways[below(g, 5)];
-		c.dst = server4;
+		c.src = v6 ? gateways6[below(g, 5)] : gen_gateways[below(g, 5)];
+		c.dst = server;
 		c.outcome = "smtp";
 		c.helo = "eu-smtp-delivery-1.mimecast.com";
 		if (gen_add_conv(g, &c) < 0) {
