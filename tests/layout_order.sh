@@ -93,15 +93,23 @@ got=$( (violations "$TMP/bad" analyzer; violations "$TMP/bad" daemon) | cut -d: 
 check "a bad tree's three broken includes are named file:line" \
 	[ "$got" = "analyzer/journal.h:1 analyzer/up.c:3 daemon/across.c:2 " ]
 
-# Every directory with sources has a place in the order.
-for d in $(cd "$SRC" && ls -d */ | tr -d /); do
+# Every directory with sources has a place in the order. In a checkout the
+# sources are what git tracks (and new files it does not ignore), so a
+# left-over dist or build tree is none; in an unpacked dist, every
+# directory but a build tree inside it (make distcheck's _build/).
+if [ "$(git -C "$SRC" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$SRC" && pwd -P)" ]; then
+	src_dirs=$(cd "$SRC" && git ls-files --cached --others --exclude-standard '*.c' '*.h' |
+		grep / | cut -d/ -f1 | sort -u)
+else
+	src_dirs=$(cd "$SRC" && for d in */; do
+		d=${d%/}
+		[ -n "$(find "$d" -maxdepth 3 -name config.status | head -n 1)" ] && continue
+		[ -n "$(find "$d" -name '*.[ch]' | head -n 1)" ] && echo "$d"
+	done)
+fi
+for d in $src_dirs; do
 	case " $dirs tests m4 build-aux autom4te.cache " in
 	*" $d "*) continue ;;
 	esac
-	# a build tree inside the sources (make distcheck's _build/) is no room
-	[ -n "$(cd "$SRC" && find "$d" -maxdepth 3 -name config.status | head -n 1)" ] && continue
-	if [ -n "$(cd "$SRC" && find "$d" -name '*.[ch]' | head -n 1)" ]; then
-		not_ok "$d/ holds C sources but has no place in tests/layout_order.sh"
-	fi
+	not_ok "$d/ holds C sources but has no place in tests/layout_order.sh"
 done
-
