@@ -503,7 +503,8 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 		}
 		t->sources++;
 		ag->src[idx].first_us = a->first_us;
-		const char *label = intern(ag, cls == CLASS_EXCEPTION ? ref->label : ref->set);
+		const char *label = intern(
+		    ag, cls == CLASS_EXCEPTION || cls == CLASS_PROBE ? ref->label : ref->set);
 		if (label) {
 			struct source_cold *c = cold_get(ag, idx);
 			if (c)

@@ -433,8 +433,19 @@ void alerter_attempt(struct alerter *al, const struct attempt *at, const struct 
 		return;
 	}
 
-	alert_set_message(&a, "outside source %s attempted %s port %u: %s (%llu attempts so far)",
-			  src, dst, at->dport, oname, (unsigned long long)src_attempts);
+	/* A probe vantage point: the events of an outside source, the class
+	 * and the probe's label added so the test is told from an intruder. */
+	const char *who = "outside source";
+	char probe_who[96];
+	if (ref->cls == CLASS_PROBE) {
+		alert_add_field(&a, "LOCKWATCH_CLASS", "%s", class_name(CLASS_PROBE));
+		alert_add_field(&a, "LOCKWATCH_PROBE", "%s", ref->label ? ref->label : "");
+		snprintf(probe_who, sizeof(probe_who), "probe %s, outside source",
+			 ref->label ? ref->label : "");
+		who = probe_who;
+	}
+	alert_set_message(&a, "%s %s attempted %s port %u: %s (%llu attempts so far)", who, src,
+			  dst, at->dport, oname, (unsigned long long)src_attempts);
 	raise_traffic(al, &a, at->judged_us ? at->judged_us : at->last_us);
 	if (!outcome_reached((enum outcome)at->outcome))
 		return;
@@ -443,9 +454,9 @@ void alerter_attempt(struct alerter *al, const struct attempt *at, const struct 
 	if (at->without_syn)
 		alert_add_field(&a, "LOCKWATCH_REACHED_WITHOUT_SYN", "1");
 	alert_set_message(&a,
-			  "outside source %s REACHED %s port %u (%s%s): the port-25 lockdown is "
+			  "%s %s REACHED %s port %u (%s%s): the port-25 lockdown is "
 			  "not effective",
-			  src, dst, at->dport, oname,
+			  who, src, dst, at->dport, oname,
 			  at->without_syn ? ", seen by the server's reply alone, SYN not captured"
 					  : "");
 	raise_traffic(al, &a, at->judged_us ? at->judged_us : at->last_us);
@@ -455,8 +466,8 @@ void alerter_attempt(struct alerter *al, const struct attempt *at, const struct 
 	a.event = ALERT_SMTP;
 	a.has |= ALERT_F_HELO;
 	snprintf(a.helo, sizeof(a.helo), "%s", at->helo);
-	alert_set_message(&a, "outside source %s spoke SMTP to %s port %u as \"%s\"", src, dst,
-			  at->dport, at->helo[0] ? at->helo : "(no HELO seen)");
+	alert_set_message(&a, "%s %s spoke SMTP to %s port %u as \"%s\"", who, src, dst, at->dport,
+			  at->helo[0] ? at->helo : "(no HELO seen)");
 	raise_traffic(al, &a, at->judged_us ? at->judged_us : at->last_us);
 }
 

@@ -85,7 +85,7 @@ void report_finish(struct report *r)
 	if (r->n_sources > 1)
 		qsort(r->sources, r->n_sources, sizeof(*r->sources), source_cmp);
 	for (size_t i = 0; i < r->n_sources; i++)
-		if (r->sources[i].cls == CLASS_OUTSIDE && r->sources[i].reached)
+		if (class_judged_outside(r->sources[i].cls) && r->sources[i].reached)
 			reached++;
 	judge(r, reached);
 	if (r->top && r->n_sources > r->top)
@@ -160,7 +160,7 @@ int report_from_aggregate(struct report *r, const struct aggregate *ag)
 	r->sources_evicted = ag->sources_evicted;
 	r->sources_folded = ag->sources_folded;
 	r->sources_readmitted = ag->sources_readmitted;
-	r->evicted_open_outside = ag->evicted_open[CLASS_OUTSIDE];
+	r->evicted_open_outside = ag->evicted_open[CLASS_OUTSIDE] + ag->evicted_open[CLASS_PROBE];
 	if (cap == 0) /* all of them */
 		for (uint32_t i = 0; i < n; i++)
 			cap += class_listed((enum src_class)aggregate_at(ag, i)->cls);
@@ -174,7 +174,7 @@ int report_from_aggregate(struct report *r, const struct aggregate *ag)
 			continue;
 		total++;
 		bool is_reached = outcome_reached((enum outcome)s->best);
-		reached += s->cls == CLASS_OUTSIDE && is_reached;
+		reached += class_judged_outside((enum src_class)s->cls) && is_reached;
 		if (r->n_sources < cap) {
 			fill_source(&r->sources[r->n_sources], ag, s);
 			if (r->top) /* else all are kept and sorted below */

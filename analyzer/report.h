@@ -13,10 +13,10 @@
 #include "analyzer/hints.h"
 #include "analyzer/verdict.h"
 
-/* The classes the source table lists: outside and exception. */
+/* The classes the source table lists: outside, exception and probe. */
 static inline bool class_listed(enum src_class c)
 {
-	return c == CLASS_OUTSIDE || c == CLASS_EXCEPTION;
+	return c == CLASS_OUTSIDE || c == CLASS_EXCEPTION || c == CLASS_PROBE;
 }
 
 #define REPORT_MAX_PROBABLE 8 /* probable servers named in a hint */
@@ -85,6 +85,10 @@ struct report {
 	bool totals_whole_hours;
 	unsigned input_errors; /* files cut short or unreadable mid-way */
 	const char *rules_digest;
+	/* `probe` vantage points the rules name; 0 also when not known (a
+	 * report from Redis): then the probe part shows only what was seen */
+	size_t n_probes;
+	bool probes_known; /* n_probes is the rules' (replay, the daemon) */
 
 	struct report_sensor *sensors;
 	size_t n_sensors;

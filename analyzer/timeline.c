@@ -137,7 +137,7 @@ static enum verdict bucket_verdict(const struct hour_counts *h)
 
 	memset(&in, 0, sizeof(in));
 	memcpy(in.totals, h->c, sizeof(in.totals));
-	in.evicted_open_outside = h->evicted_open[CLASS_OUTSIDE];
+	in.evicted_open_outside = h->evicted_open[CLASS_OUTSIDE] + h->evicted_open[CLASS_PROBE];
 	return verdict_decide(&in, reason, sizeof(reason));
 }
 
@@ -191,8 +191,9 @@ int timeline_build_unit(const struct hour_counts *hours, size_t n_hours, uint32_
 			continue; /* a series hash with nothing in it */
 		struct timeline_bucket *b = &ret->b[ret->n++];
 		b->from_us = (uint64_t)start * unit_s * 1000000ULL;
-		b->attempts = sum.c[CLASS_OUTSIDE].attempts;
-		b->reached = counts_reached(&sum.c[CLASS_OUTSIDE]);
+		b->attempts = sum.c[CLASS_OUTSIDE].attempts + sum.c[CLASS_PROBE].attempts;
+		b->reached =
+		    counts_reached(&sum.c[CLASS_OUTSIDE]) + counts_reached(&sum.c[CLASS_PROBE]);
 		b->total = total;
 		b->verdict = bucket_verdict(&sum);
 		if (b->verdict != VERDICT_UNPROVEN) {

@@ -60,11 +60,32 @@ static enum verdict effective(const struct verdict_input *in, char *reason, size
 	return VERDICT_EFFECTIVE;
 }
 
+/* Outside and probe together: the probe's attempts are outside attempts
+ * made on purpose, judged the same. */
+static void judged_outside(const struct verdict_input *in, struct counts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (int c = 0; c < CLASS_COUNT; c++) {
+		const struct counts *t = &in->totals[c];
+		if (!class_judged_outside((enum src_class)c))
+			continue;
+		ret->attempts += t->attempts;
+		ret->replied += t->replied;
+		ret->without_syn += t->without_syn;
+		ret->sources += t->sources;
+		for (int o = 0; o < OUTCOME_COUNT; o++)
+			ret->outcome[o] += t->outcome[o];
+	}
+}
+
 enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t len)
 {
-	const struct counts *out = &in->totals[CLASS_OUTSIDE];
+	struct counts judged;
+	const struct counts *out = &judged;
 	const struct counts *gw = &in->totals[CLASS_ALLOWED];
 	uint64_t answered = 0;
+
+	judged_outside(in, &judged);
 
 	/* Replies actually seen, not outcomes inferred from client data:
 	 * a one-way capture infers "smtp" from an EHLO but sees no reply. */

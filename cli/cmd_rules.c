@@ -104,6 +104,9 @@ static void print_match(const char *text, const struct rule_ref *ref)
 	if (ref->cls == CLASS_ALLOWED)
 		printf("%s\tallowed\tset %s\t%s\t%s:%u\n", text, ref->set, ref->prefix, ref->file,
 		       ref->line);
+	else if (ref->cls == CLASS_PROBE)
+		printf("%s\tprobe\tlabel %s\t%s\t%s:%u\n", text, ref->label, ref->prefix, ref->file,
+		       ref->line);
 	else if (ref->cls == CLASS_EXCEPTION)
 		printf("%s\texception\tlabel %s\t%s\t%s:%u%s%s%s\n", text, ref->label, ref->prefix,
 		       ref->file, ref->line, ref->comment ? "\t\"" : "",

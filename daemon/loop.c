@@ -54,7 +54,7 @@ static void on_attempt(const struct attempt *a, const struct rule_ref *ref, void
 	uint64_t n = sa ? source_attempts(sa) : 1;
 
 	/* the hook runs after aggregation: a first reach counts the source */
-	if (sa && ref->cls == CLASS_OUTSIDE && outcome_reached((enum outcome)a->outcome) &&
+	if (sa && class_judged_outside(ref->cls) && outcome_reached((enum outcome)a->outcome) &&
 	    source_reached(sa) == 1)
 		d->reached_sources++;
 	alerter_attempt(d->alerter, a, ref, n);

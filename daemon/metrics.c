@@ -52,7 +52,7 @@ static void attempts(FILE *f, const struct metrics_sample *m)
 {
 	/* outbound: the host's own mail, apart, as in the report's totals */
 	static const enum src_class classes[] = {CLASS_ALLOWED, CLASS_OUTSIDE, CLASS_EXCEPTION,
-						 CLASS_OUTBOUND};
+						 CLASS_PROBE, CLASS_OUTBOUND};
 
 	head(f, "lockwatch_attempts_total", "counter",
 	     "Attempts to the watched ports by source class and furthest outcome (each attempt "

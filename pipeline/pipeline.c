@@ -203,6 +203,8 @@ int pipeline_report(struct pipeline *p, const struct capture_stats *cs, struct r
 	r->clock_jumps = ts.clock_jumps;
 	r->reply_seen_evictions = ts.reply_seen_evictions;
 	r->rules_digest = rules_digest(p->rules);
+	r->n_probes = rules_probe_count(p->rules);
+	r->probes_known = true;
 	r->servers_origin = servers_origin_name(p->servers->origin);
 	r->n_servers = p->servers->n;
 	r->ignored_server = p->agg->ignored_server;

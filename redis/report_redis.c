@@ -295,7 +295,7 @@ static void series_field(void *ud, const char *k, const char *v)
 		if (hc)
 			hc->without_syn += n;
 	} else if (!strcmp(f, "evicted_open")) {
-		if (c == CLASS_OUTSIDE)
+		if (class_judged_outside((enum src_class)c))
 			r->evicted_open_outside += n;
 		if (x->h)
 			x->h->evicted_open[c] += n;

@@ -166,7 +166,7 @@ static void encode_source(struct enc *e, const struct store_batch *b, uint32_t i
 	int32_t idx = (int32_t)i;
 	const char *label = store_batch_str(b, src->label);
 	const char *helo = store_batch_str(b, src->helo);
-	bool outside = src->cls == CLASS_OUTSIDE;
+	bool outside = class_judged_outside((enum src_class)src->cls); /* the probe too */
 
 	addr_format(&src->addr, ip, sizeof(ip));
 	if (src->c.attempts) {
@@ -493,9 +493,9 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 {
 	struct store *s = e->s;
 	/* seen:outbound holds the host's own addresses: few, not trimmed */
-	static const char *const indexes[] = {"seen",	       "seen:allowed", "seen:exception",
-					      "seen:outbound", "hours",	       "minutes",
-					      "attempts",      "reached",      "sensors"};
+	static const char *const indexes[] = {
+	    "seen",  "seen:allowed", "seen:exception", "seen:probe", "seen:outbound",
+	    "hours", "minutes",	     "attempts",       "reached",    "sensors"};
 
 	static const char *const names[] = {
 	    "started",	   "last_flush",      "packets",	   "kernel_drops",

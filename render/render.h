@@ -1,7 +1,8 @@
 /* render/: the report as people and scripts read it: text for an admin
  * (report_text.c, with the timeline chart), JSON for scripts
  * (report_json.c, DESIGN.md section 10, on the small writer in json.c),
- * and the direction part of both (report_direction.c). It renders the
+ * and the direction and probe parts of both (report_direction.c,
+ * report_probe.c). It renders the
  * model analyzer/report.h fills and decides nothing itself. It may include
  * common/, sensor/, rules/ and analyzer/. */
 #ifndef LW_RENDER_H
@@ -23,5 +24,9 @@ void report_print_json(FILE *f, const struct report *r);
 struct json;
 void report_text_direction(FILE *f, const struct report *r);
 void report_json_direction(struct json *j, const struct report *r);
+/* The probe part of both (report_probe.c): whether the sensor saw the
+ * `probe` vantage points' attempts and what became of them. */
+void report_text_probe(FILE *f, const struct report *r);
+void report_json_probe(struct json *j, const struct report *r);
 
 #endif

@@ -163,6 +163,7 @@ void report_print_json(FILE *f, const struct report *r)
 	json_array_end(&j);
 
 	report_json_direction(&j, r);
+	report_json_probe(&j, r);
 	print_timeline(&j, r);
 	print_capture(&j, r);
 	print_sensors(&j, r);

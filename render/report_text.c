@@ -22,6 +22,8 @@ static const char *class_title(enum src_class c)
 		return "allowed (gateway)";
 	case CLASS_EXCEPTION:
 		return "exception";
+	case CLASS_PROBE:
+		return "probe";
 	case CLASS_OUTBOUND:
 		return "outbound (own)";
 	default:
@@ -35,7 +37,7 @@ static void print_totals(FILE *f, const struct report *r)
 		"smtp", "estab", "accept", "refused", "reject", "unansw", "sources");
 	for (int c = 0; c < CLASS_COUNT; c++) {
 		const struct counts *t = &r->totals[c];
-		if (c == CLASS_OUTBOUND && t->attempts == 0)
+		if ((c == CLASS_OUTBOUND || c == CLASS_PROBE) && t->attempts == 0)
 			continue;
 		fprintf(f,
 			"  %-17s %9" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
@@ -63,10 +65,12 @@ static void print_sources(FILE *f, const struct report *r, size_t top)
 	bool partial = false;
 
 	if (r->n_sources == 0) {
-		fprintf(f, "\nNo outside or exception sources.\n");
+		fprintf(f, "\nNo outside, exception or probe sources.\n");
 		return;
 	}
-	fprintf(f, "\nOutside and exception sources, worst first");
+	fprintf(f, "\n%s sources, worst first",
+		r->totals[CLASS_PROBE].attempts ? "Outside, exception and probe"
+						: "Outside and exception");
 	if (n < total)
 		fprintf(f, " (%zu of %zu; --top shows more)", n, total);
 	fprintf(f, ":\n");
@@ -329,6 +333,7 @@ static void print_text(FILE *f, const struct report *r, size_t top, bool chart)
 	fprintf(f, "Verdict: %s\n  %s\n\n", verdict_title(r->verdict), r->reason);
 	print_totals(f, r);
 	report_text_direction(f, r);
+	report_text_probe(f, r);
 	print_timeline(f, r, chart);
 	print_sources(f, r, top);
 	print_capture(f, r);

@@ -22,8 +22,9 @@ static size_t family_count(const struct rules *r, enum lw_family fam)
 
 	for (size_t i = 0; i < rules_count(r); i++) {
 		struct lw_addr net;
-		rules_entry(r, i, &net, NULL, NULL);
-		n += net.family == fam;
+		struct rule_ref ref;
+		rules_entry(r, i, &net, NULL, &ref);
+		n += net.family == fam && ref.cls != CLASS_PROBE;
 	}
 	return n;
 }
@@ -39,7 +40,7 @@ static void nft_elements(const struct rules *r, enum lw_family fam, FILE *out)
 		struct rule_ref ref;
 		char buf[LW_ADDR_STRLEN];
 		rules_entry(r, i, &net, &plen, &ref);
-		if (net.family != fam)
+		if (net.family != fam || ref.cls == CLASS_PROBE) /* the probe is to be blocked */
 			continue;
 		fprintf(out, "%s\n\t\t\t%s/%u", n ? "," : "", addr_format(&net, buf, sizeof(buf)),
 			plen);
@@ -153,7 +154,7 @@ static void export_iptables(const struct rules *r, const char *source, bool v6, 
 		unsigned plen;
 		struct rule_ref ref;
 		rules_entry(r, i, &net, &plen, &ref);
-		if (net.family != fam)
+		if (net.family != fam || ref.cls == CLASS_PROBE) /* the probe is to be blocked */
 			continue;
 		fprintf(out, "-A LOCKWATCH -s %s/%u -m comment --comment \"%s\" -j RETURN\n",
 			addr_format(&net, buf, sizeof(buf)), plen,

@@ -26,6 +26,8 @@ const char *class_name(enum src_class c)
 		return "allowed";
 	case CLASS_EXCEPTION:
 		return "exception";
+	case CLASS_PROBE:
+		return "probe";
 	case CLASS_OUTBOUND:
 		return "outbound";
 	default:
@@ -251,7 +253,7 @@ static void ref_fill(const struct rules *r, const struct entry *e, struct rule_r
 {
 	ref_outside(ref);
 	if (e->set < 0) {
-		ref->cls = CLASS_EXCEPTION;
+		ref->cls = e->probe ? CLASS_PROBE : CLASS_EXCEPTION;
 		ref->label = e->label;
 		ref->comment = e->comment;
 	} else {
@@ -276,7 +278,7 @@ enum src_class rules_classify(const struct rules *r, const struct lw_addr *src,
 	const struct entry *e = &r->entries[i];
 	if (ret_ref)
 		ref_fill(r, e, ret_ref);
-	return e->set < 0 ? CLASS_EXCEPTION : CLASS_ALLOWED;
+	return e->set >= 0 ? CLASS_ALLOWED : e->probe ? CLASS_PROBE : CLASS_EXCEPTION;
 }
 
 bool rules_match_defined(const struct rules *r, const struct lw_addr *src, struct rule_ref *ret_ref)
@@ -289,6 +291,15 @@ bool rules_match_defined(const struct rules *r, const struct lw_addr *src, struc
 	}
 	ref_fill(r, &r->entries[i], ret_ref);
 	return true;
+}
+
+size_t rules_probe_count(const struct rules *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_entries; i++)
+		n += r->entries[i].probe;
+	return n;
 }
 
 bool rules_set_in_force(const struct rules *r, const char *set)

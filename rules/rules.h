@@ -26,6 +26,7 @@ enum src_class {
 	CLASS_OUTSIDE = 0, /* matches nothing: should be blocked */
 	CLASS_ALLOWED,	   /* inside a gateway set in force */
 	CLASS_EXCEPTION,   /* a labelled known source, reported apart */
+	CLASS_PROBE,	   /* a `probe` vantage point: judged as outside, named apart */
 	/* Not a rules class: the watched host's own connection to another
 	 * host's watched port (analyzer/servers.h), counted apart, never
 	 * judged. The classes before it are the inbound ones. */
@@ -33,7 +34,14 @@ enum src_class {
 	CLASS_COUNT
 };
 
-/* "outside", "allowed", "exception", "outbound" */
+/* true for the classes the verdict judges as outside: outside and probe
+ * (the probe's attempts are outside attempts made on purpose). */
+static inline bool class_judged_outside(enum src_class c)
+{
+	return c == CLASS_OUTSIDE || c == CLASS_PROBE;
+}
+
+/* "outside", "allowed", "exception", "probe", "outbound" */
 const char *class_name(enum src_class c);
 /* true when s is one of the language's keywords (set, use, allow, ...):
  * no set may be called that. */
@@ -43,7 +51,7 @@ bool rules_is_keyword(const char *s);
 struct rule_ref {
 	enum src_class cls;
 	const char *set;     /* allowed: the set's name; exception: NULL */
-	const char *label;   /* exception: its label; allowed: NULL */
+	const char *label;   /* exception or probe: its label; allowed: NULL */
 	const char *comment; /* exception's quoted comment or NULL */
 	const char *prefix;  /* the matching prefix as written, "" when outside */
 	const char *file;    /* where the matching line is, NULL when outside */
@@ -78,6 +86,8 @@ unsigned rules_ports(const struct rules *r, const uint16_t **ret_ports);
 /* true with `server any`: every destination is watched, on purpose (a
  * sensor on a mirror port). Which servers are watched is servers.h's. */
 bool rules_server_any(const struct rules *r);
+/* How many `probe` vantage points the rules name. */
+size_t rules_probe_count(const struct rules *r);
 /* Short hex digest of the normalised rules, recorded beside each report. */
 const char *rules_digest(const struct rules *r);
 

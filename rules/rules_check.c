@@ -54,7 +54,7 @@ int rules_norm_cmp(const void *a, const void *b)
 
 static const char *set_name_of(const struct rules *r, const struct entry *e)
 {
-	return e->set >= 0 ? r->sets[e->set].name : "exception";
+	return e->set >= 0 ? r->sets[e->set].name : e->probe ? "probe" : "exception";
 }
 
 static void warn_overlap(struct diag *diag, const struct rules *r, const struct entry *e,
@@ -66,9 +66,10 @@ static void warn_overlap(struct diag *diag, const struct rules *r, const struct 
 	rules_format_prefix(&a->net, a->plen, pa, sizeof(pa));
 	if (e->set < 0 && a->set >= 0)
 		diag_add(diag, DIAG_WARNING, e->file, e->line, e->col,
-			 "exception %s (%s) lies inside allowed prefix %s of set '%s' at %s:%u; "
-			 "it is reported as an exception",
-			 pe, e->label, pa, r->sets[a->set].name, a->file, a->line);
+			 "%s %s (%s) lies inside allowed prefix %s of set '%s' at %s:%u; "
+			 "it is reported as %s",
+			 e->probe ? "probe" : "exception", pe, e->label, pa, r->sets[a->set].name,
+			 a->file, a->line, e->probe ? "the probe" : "an exception");
 	else if (e->plen == a->plen)
 		diag_add(diag, DIAG_WARNING, e->file, e->line, e->col,
 			 "duplicate prefix %s (%s), first at %s:%u (%s)", pe, set_name_of(r, e),
@@ -192,7 +193,7 @@ void rules_write_rules(const struct rules *r, FILE *out, bool origin)
 		const struct entry *e = &r->entries[r->order[i]];
 		rules_format_prefix(&e->net, e->plen, pfx, sizeof(pfx));
 		if (e->set < 0) {
-			fprintf(out, "exception %s %s", pfx, e->label);
+			fprintf(out, "%s %s %s", e->probe ? "probe" : "exception", pfx, e->label);
 			if (e->comment) {
 				fputc(' ', out);
 				put_quoted(out, e->comment);

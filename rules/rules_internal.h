@@ -26,7 +26,8 @@
 struct entry {
 	struct lw_addr net; /* host bits cleared */
 	unsigned plen;
-	long set;	  /* index into sets, -1 for an exception */
+	long set;	  /* index into sets, -1 for an exception or a probe */
+	bool probe;	  /* a `probe` vantage point (set -1) */
 	const char *text; /* the prefix as written */
 	const char *label, *comment;
 	const char *file;

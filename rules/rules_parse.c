@@ -160,18 +160,21 @@ static long set_add(struct parser *p, const char *name, const char *file, unsign
 	return (long)r->n_sets++;
 }
 
-static void entry_add(struct parser *p, const struct file_ctx *f, unsigned line,
-		      const struct tok *t, long set, const char *label, const char *comment)
+/* The entry added, NULL when the prefix was bad (said in diag) or memory
+ * ran out. */
+static struct entry *entry_add(struct parser *p, const struct file_ctx *f, unsigned line,
+			       const struct tok *t, long set, const char *label,
+			       const char *comment)
 {
 	struct rules *r = p->r;
 	struct lw_addr net;
 	unsigned plen;
 
 	if (parse_prefix(p, f, line, t, &net, &plen) < 0)
-		return;
+		return NULL;
 	if (mem_grow(&r->entries, &r->cap_entries, r->n_entries + 1, sizeof(*r->entries), 16) < 0) {
 		p->oom = true;
-		return;
+		return NULL;
 	}
 	struct entry *e = &r->entries[r->n_entries];
 	e->net = net;
@@ -180,14 +183,15 @@ static void entry_add(struct parser *p, const struct file_ctx *f, unsigned line,
 	e->text = rules_pool_dup(p, t->s);
 	e->label = label;
 	e->comment = comment;
+	e->probe = false;
 	e->file = f->name;
 	e->line = line;
 	e->col = t->col;
 	if (!e->text)
-		return;
+		return NULL;
 	if (set >= 0)
 		r->sets[set].count++;
-	r->n_entries++;
+	return &r->entries[r->n_entries++];
 }
 
 static void use_add(struct parser *p, const char *name, const char *file, unsigned line,
@@ -265,6 +269,8 @@ static int tokenize(struct parser *p, const struct file_ctx *f, unsigned line, c
 
 bool rules_is_keyword(const char *s)
 {
+	/* `probe` came later and is no keyword: a set or label called probe,
+	 * valid before it, stays valid. */
 	static const char *const kw[] = {"set",	 "use",	   "allow",   "exception",
 					 "port", "server", "include", NULL};
 
@@ -611,6 +617,26 @@ static void directive(struct parser *p, struct file_ctx *f, unsigned line, struc
 			entry_add(p, f, line, &args[0], -1, label, comment);
 		return;
 	}
+	if (strcmp(k, "probe") == 0) {
+		/* `probe PREFIX LABEL`: the vantage point of `lockwatch probe` */
+		if (nargs < 2) {
+			diag_add(p->diag, DIAG_ERROR, f->name, line, kw->col,
+				 "'probe' needs a prefix and a label");
+			return;
+		}
+		if (nargs > 2) {
+			diag_add(p->diag, DIAG_ERROR, f->name, line, args[2].col,
+				 "unexpected '%s' after the probe's label", args[2].s);
+			return;
+		}
+		if (!check_name(p, f, line, &args[1], "label"))
+			return;
+		const char *label = rules_pool_dup(p, args[1].s);
+		struct entry *e = label ? entry_add(p, f, line, &args[0], -1, label, NULL) : NULL;
+		if (e)
+			e->probe = true;
+		return;
+	}
 	if (strcmp(k, "port") == 0) {
 		if (nargs < 1)
 			diag_add(p->diag, DIAG_ERROR, f->name, line, kw->col,
@@ -676,7 +702,8 @@ int rules_parse_file(struct parser *p, const char *name, const char *text)
 				struct tok *toks = p->toks;
 				size_t i = 0;
 				if (f.cur_set >= 0 && !toks[0].quoted &&
-				    rules_is_keyword(toks[0].s)) {
+				    (rules_is_keyword(toks[0].s) ||
+				     strcmp(toks[0].s, "probe") == 0)) {
 					diag_add(p->diag, DIAG_ERROR, name, line, toks[0].col,
 						 "missing '}' before '%s': set '%s' opened at "
 						 "%s:%u",

@@ -17,9 +17,10 @@ need_redis
 cat >"$TMP/rules" <<'RULES'
 allow test-gw 198.51.100.0/24
 exception 192.0.2.50/32 backup-mx "secondary MX"
+probe 203.0.113.99/32 vantage-a
 RULES
 # outside: 203.0.113.7 refused twice, .8 unanswered, .9 rejected, .66 smtp,
-# .67 accepted; allowed: two smtp; exception: one smtp
+# .67 accepted; allowed: two smtp; exception: one smtp; probe: one refused
 "$LWGEN" -o "$TMP/known.pcap" --script - <<'S' || not_ok "lwgen"
 0 198.51.100.10 192.0.2.25 smtp gw1.example
 1 198.51.100.11 192.0.2.25 smtp gw2.example
@@ -30,6 +31,7 @@ RULES
 6 203.0.113.66  192.0.2.25 smtp spammer.example sport=40005
 7 203.0.113.67  192.0.2.25 accepted sport=40006
 8 192.0.2.50    192.0.2.25 smtp backup.example sport=40007
+9 203.0.113.99  192.0.2.25 refused sport=40008
 S
 
 # expect FILE: every "NAME{LABELS} VALUE" line on stdin is a sample of
@@ -79,9 +81,11 @@ lockwatch_attempts_total{class="allowed",outcome="smtp"} 2
 lockwatch_attempts_total{class="allowed",outcome="refused"} 0
 lockwatch_attempts_total{class="exception",outcome="smtp"} 1
 lockwatch_attempts_total{class="exception",outcome="unanswered"} 0
+lockwatch_attempts_total{class="probe",outcome="refused"} 1
+lockwatch_attempts_total{class="probe",outcome="smtp"} 0
 E
-check "one sample per class (outbound included) and outcome: 4 x 6" sh -c \
-	"[ \$(grep -c '^lockwatch_attempts_total{' '$M') -eq 24 ]"
+check "one sample per class (probe and outbound included) and outcome: 5 x 6" sh -c \
+	"[ \$(grep -c '^lockwatch_attempts_total{' '$M') -eq 30 ]"
 check "sources: 5 outside, 2 reached; verdict not_effective alone" expect "$M" <<'E'
 lockwatch_outside_sources 5
 lockwatch_outside_sources_estimated 0
@@ -139,7 +143,7 @@ rc=0
 check "Redis absent: a replay says it (exit 69)" [ "$rc" -eq 69 ]
 check "Redis absent: down, the sources held" expect "$M2" <<'E'
 lockwatch_redis_up 0
-lockwatch_redis_pending_sources 8
+lockwatch_redis_pending_sources 9
 E
 
 # --- the settings key, and none

@@ -9,6 +9,10 @@
 #   reject  reject (port-unreachable)           -> rejected   EFFECTIVE
 #   admin   reject with icmpx admin-prohibited  -> rejected   EFFECTIVE
 # and the probing host's own firewall (a local reject) is said as such.
+# The rules name the outside host a `probe` vantage point (issue 14, item
+# 5): the sensor counts its attempts as class probe, judged with outside,
+# its journal alerts carry LOCKWATCH_CLASS=probe, and the report's probe
+# part says what became of them.
 # PROBE_SCENARIOS="drop4 admin6 ..." runs a subset while debugging.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
@@ -17,6 +21,11 @@
 live_topology || { not_ok "network namespaces and veth pairs"; exit 1; }
 live_redis || { not_ok "redis-server did not start"; exit 1; }
 check "mail host: SMTP listener on port 25 (IPv4 and IPv6)" live_smtp_server
+cat >>"$TMP/rules" <<RULES
+# lockwatch probe runs from the outside host
+probe $OUT4/32 vantage-out
+probe $OUT6/128 vantage-out
+RULES
 
 # fw MODE: the lockdown on the mail host, the gateway let through
 fw() {
@@ -83,9 +92,21 @@ scenario() {
 	esac
 	[ -n "$icmp" ] && check "$sc: probe names the ICMP message" json_is "$TMP/$sc.p" \
 		'd["targets"][0]["tcp_detail"]' "$icmp"
-	check "$sc: the sensor agrees: $verdict, outside $outcome" report_until $LIVE_WAIT "$sc" \
+	check "$sc: the sensor agrees: $verdict, probe $outcome" report_until $LIVE_WAIT "$sc" \
 		"$TMP/$sc.json" \
-		"d['verdict'] == '$verdict' and d['totals']['outside']['$outcome'] >= 1"
+		"d['verdict'] == '$verdict' and d['totals']['probe']['$outcome'] >= 1"
+	if [ "$mode" = open ]; then result=reached; else result=blocked; fi
+	check "$sc: the report names the probe and its outcome" json_is "$TMP/$sc.json" \
+		'[d["probe"]["seen"], d["probe"]["result"], d["probe"]["outcomes"]["'"$outcome"'"] >= 1, d["probe"]["labels"], d["totals"]["outside"]["attempts"]]' \
+		"[true, \"$result\", true, [\"vantage-out\"], 0]"
+	check "$sc: the probe is listed as class probe" src_is "$TMP/$sc.json" "$osrc" \
+		'[s.get(k) for k in ("class", "label", "reached")]' \
+		"[[\"probe\", \"vantage-out\", $([ "$mode" = open ] && echo true || echo false)]]"
+	check "$sc: journal: the probe's alerts" journal_dump "$SENSOR_BASE-$sc" \
+		"$TMP/$sc.j" "$([ "$mode" = open ] && echo 3 || echo 1)"
+	check "$sc: journal: LOCKWATCH_CLASS=probe on the probe's alerts" alerts_is "$TMP/$sc.j" \
+		'sorted(set((x["LOCKWATCH_EVENT"], x.get("LOCKWATCH_CLASS"), x.get("LOCKWATCH_PROBE")) for x in a if x.get("LOCKWATCH_SRC") == "'"$osrc"'"))' \
+		"$([ "$mode" = open ] && echo '[["attempt", "probe", "vantage-out"], ["reached", "probe", "vantage-out"], ["smtp", "probe", "vantage-out"]]' || echo '[["attempt", "probe", "vantage-out"]]')"
 	if [ "$mode" = open ]; then
 		check "$sc: the sensor saw the probe's EHLO name" src_is "$TMP/$sc.json" "$osrc" \
 			's.get("helo")' "[\"lockwatch-probe-$sc.example.net\"]"
