@@ -13,7 +13,8 @@ enum firewall_format { FIREWALL_NFT, FIREWALL_IPTABLES, FIREWALL_IP6TABLES };
 /* Accept the watched ports (to the watched servers, when named) from the
  * sets in force and the exceptions; drop, or with reject=true refuse
  * (TCP reset), everyone else, the `probe` vantage points too (their
- * attempts are to be blocked: that is what they test). `source` names the rules file in comments. */
+ * attempts are to be blocked: that is what they test). `source` names the rules file in comments.
+ */
 void firewall_export(const struct rules *r, const char *source, enum firewall_format fmt,
 		     bool reject, FILE *out);
 

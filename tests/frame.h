@@ -10,16 +10,16 @@
 #define FRAME_MAX 2048
 
 struct tcp_spec {
-	const char *src, *dst;   /* textual IPv4 or IPv6 addresses; same family */
+	const char *src, *dst; /* textual IPv4 or IPv6 addresses; same family */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
-	uint8_t flags;           /* TCPF_* from sensor/decode.h */
+	uint8_t flags; /* TCPF_* from sensor/decode.h */
 	const void *payload;
 	size_t payload_len;
 	uint8_t tcp_options_len; /* 0..40, multiple of 4: NOP padding to test offsets */
 	uint8_t ip4_options_len; /* 0..40, multiple of 4: NOP options in the IPv4 header */
 	uint8_t ip6_ext_headers; /* number of IPv6 hop-by-hop/dest-options headers to chain */
-	uint8_t ttl;             /* 0 means 64 */
+	uint8_t ttl;		 /* 0 means 64 */
 };
 
 /* An IP packet (v4 or v6 by the addresses' family) carrying one TCP segment.
@@ -39,7 +39,8 @@ size_t frame_linux_sll(uint8_t *out, size_t cap, const uint8_t *ip, size_t ip_le
 size_t frame_linux_sll2(uint8_t *out, size_t cap, const uint8_t *ip, size_t ip_len);
 size_t frame_null(uint8_t *out, size_t cap, const uint8_t *ip, size_t ip_len,
 		  int big_endian /* DLT_NULL is host order; both occur in the wild */);
-size_t frame_loop(uint8_t *out, size_t cap, const uint8_t *ip, size_t ip_len); /* DLT_LOOP: network order */
+size_t frame_loop(uint8_t *out, size_t cap, const uint8_t *ip,
+		  size_t ip_len); /* DLT_LOOP: network order */
 
 /* A pcap file writer on top of libpcap's pcap_dump. */
 struct pcapw;
