@@ -1,8 +1,7 @@
 /* Unit tests of sensor/decode.c: every link type, IPv4 options and IPv6
  * extension headers, fragments, ICMP(v6) unreachables, and the malformed
  * packets the decoder must name instead of trusting. Frames come from
- * tests/frame.c; truncated copies live in exactly-sized heap buffers so
- * that ASan catches any read past the captured length. */
+ * tests/frame.c; the cut at every length is test_decode_truncation.c's. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -21,70 +20,8 @@
 #include "common/bounds.h"
 #include "sensor/bytes.h"
 #include "sensor/decode.h"
+#include "tests/decode_fx.h"
 #include "tests/frame.h"
-
-#define TS	     1700000000123456ULL
-#define CLIENT4	     "198.51.100.7"
-#define SERVER4	     "192.0.2.25"
-#define CLIENT6	     "2001:db8::7"
-#define SERVER6	     "2001:db8:25::25"
-#define REPORTER4    "203.0.113.1"
-#define REPORTER6    "2001:db8:ffff::1"
-#define SPORT	     40000
-#define DPORT	     25
-#define SEQ	     0x11223344u
-#define ACK	     0x55667788u
-#define LINKTYPE_RAW 101
-#define ETH_HLEN     14
-
-static const char ehlo[] = "EHLO mail.example.org\r\n";
-
-/* A client segment to port 25 with the given shape. */
-static struct tcp_spec spec(const char *src, const char *dst, uint8_t flags)
-{
-	struct tcp_spec s;
-
-	memset(&s, 0, sizeof(s));
-	s.src = src;
-	s.dst = dst;
-	s.sport = SPORT;
-	s.dport = DPORT;
-	s.seq = SEQ;
-	s.ack = flags & TCPF_ACK ? ACK : 0;
-	s.flags = flags;
-	return s;
-}
-
-static size_t ip_tcp(uint8_t *out, const struct tcp_spec *s)
-{
-	size_t n = frame_ip_tcp(out, FRAME_MAX, s);
-
-	assert_true(n > 0);
-	return n;
-}
-
-static enum decode_result dec(int linktype, const uint8_t *f, size_t len, struct pkt *p)
-{
-	memset(p, 0xa5, sizeof(*p)); /* so that a field left unset shows */
-	return decode_packet(linktype, f, (uint32_t)len, (uint32_t)len, TS, p);
-}
-
-static void assert_addr(const struct lw_addr *a, const char *text)
-{
-	struct lw_addr want;
-
-	assert_int_equal(addr_parse(text, &want), 0);
-	if (!addr_equal(a, &want)) {
-		char got[LW_ADDR_STRLEN];
-		fail_msg("address %s, want %s", addr_format(a, got, sizeof(got)), text);
-	}
-}
-
-static void assert_result(enum decode_result got, enum decode_result want)
-{
-	if (got != want)
-		fail_msg("result %s, want %s", decode_result_name(got), decode_result_name(want));
-}
 
 /* The client->server tuple of spec() and the rest of a plain TCP decode. */
 static void assert_tcp(const struct pkt *p, const char *src, const char *dst, uint8_t flags,
@@ -715,147 +652,6 @@ static void test_icmp_quote_mapped(void **state)
 	assert_unreach(&p, CLIENT4, SERVER4, 1, 1);
 }
 
-/* ---- truncation at every length -------------------------------------------- */
-
-struct trunc_case {
-	const char *name;
-	int linktype;
-	uint8_t frame[FRAME_MAX];
-	size_t len;
-	size_t min_ok;	    /* shortest capture that decodes: TCP's first 14 bytes */
-	size_t payload_off; /* TCP: shorter captures decode with tcp_tail_cut */
-};
-
-static void check_truncations(const struct trunc_case *c)
-{
-	struct pkt full, p;
-
-	assert_result(dec(c->linktype, c->frame, c->len, &full), DECODE_OK);
-	/* cut == len: the whole frame, also in an exactly sized buffer */
-	for (size_t cut = 0; cut <= c->len; cut++) {
-		/* exactly sized so that ASan sees any read past the capture */
-		uint8_t *buf = malloc(cut ? cut : 1);
-
-		assert_non_null(buf);
-		memcpy(buf, c->frame, cut);
-		for (int snapped = 0; snapped <= 1; snapped++) {
-			memset(&p, 0, sizeof(p));
-			enum decode_result r =
-			    decode_packet(c->linktype, buf, (uint32_t)cut,
-					  (uint32_t)(snapped ? c->len : cut), TS, &p);
-			const char *name = decode_result_name(r);
-			assert_true((int)r >= 0 && (int)r < DECODE_RESULT_COUNT);
-			assert_string_not_equal(name, "unknown");
-			if (cut < c->min_ok) {
-				if (!decode_result_is_bad(r))
-					fail_msg("%s cut at %zu: %s", c->name, cut, name);
-				continue;
-			}
-			if (r != DECODE_OK)
-				fail_msg("%s cut at %zu: %s", c->name, cut, name);
-			assert_int_equal(p.kind, full.kind);
-			assert_true(addr_equal(&p.src, &full.src));
-			assert_true(addr_equal(&p.dst, &full.dst));
-			assert_int_equal(p.sport, full.sport);
-			assert_int_equal(p.dport, full.dport);
-			assert_int_equal(p.seq, full.seq);
-			if (full.kind == PKT_TCP) {
-				assert_int_equal(p.ack, full.ack);
-				assert_int_equal(p.tcp_flags, full.tcp_flags);
-				bool tail_cut = cut < c->payload_off;
-				assert_int_equal(p.tcp_tail_cut, tail_cut);
-				assert_ptr_equal(p.payload,
-						 tail_cut ? buf + cut : buf + c->payload_off);
-				assert_int_equal(p.payload_len,
-						 tail_cut ? 0 : cut - c->payload_off);
-			} else {
-				assert_int_equal(p.icmp_type, full.icmp_type);
-				assert_int_equal(p.icmp_code, full.icmp_code);
-			}
-		}
-		free(buf);
-	}
-}
-
-static void test_truncation_every_length(void **state)
-{
-	static struct trunc_case c[6];
-	uint8_t ip[FRAME_MAX], syn[FRAME_MAX];
-	struct tcp_spec s;
-	size_t n, sn;
-	(void)state;
-
-	/* Ethernet, two VLAN tags, IPv4 options, TCP options, payload */
-	s = spec(CLIENT4, SERVER4, TCPF_ACK | TCPF_PSH);
-	s.payload = ehlo;
-	s.payload_len = strlen(ehlo);
-	s.ip4_options_len = 8;
-	s.tcp_options_len = 12;
-	n = ip_tcp(ip, &s);
-	c[0].name = "ethernet/vlan/ip4";
-	c[0].linktype = DLT_EN10MB;
-	c[0].len = frame_ethernet(c[0].frame, FRAME_MAX, ip, n, 2);
-	c[0].payload_off = 22 + 28 + 32;
-	c[0].min_ok = 22 + 28 + 14;
-
-	/* SLL2, IPv6 with extension headers, payload */
-	s = spec(CLIENT6, SERVER6, TCPF_ACK | TCPF_PSH);
-	s.payload = ehlo;
-	s.payload_len = strlen(ehlo);
-	s.ip6_ext_headers = 3;
-	s.tcp_options_len = 4;
-	n = ip_tcp(ip, &s);
-	c[1].name = "sll2/ip6/ext";
-	c[1].linktype = DLT_LINUX_SLL2;
-	c[1].len = frame_linux_sll2(c[1].frame, FRAME_MAX, ip, n);
-	c[1].payload_off = 20 + 40 + 24 + 24;
-	c[1].min_ok = 20 + 40 + 24 + 14;
-
-	/* DLT_NULL, IPv4 SYN */
-	s = spec(CLIENT4, SERVER4, TCPF_SYN);
-	n = ip_tcp(ip, &s);
-	c[2].name = "null/ip4";
-	c[2].linktype = DLT_NULL;
-	c[2].len = frame_null(c[2].frame, FRAME_MAX, ip, n, 0);
-	c[2].payload_off = 4 + 40;
-	c[2].min_ok = 4 + 20 + 14;
-
-	/* ICMP unreachable quoting a SYN with IP options */
-	s = spec(CLIENT4, SERVER4, TCPF_SYN);
-	s.ip4_options_len = 4;
-	sn = ip_tcp(syn, &s);
-	n = frame_ip_icmp_unreach(ip, sizeof(ip), REPORTER4, 3, syn, sn, 0);
-	c[3].name = "sll/icmp4";
-	c[3].linktype = DLT_LINUX_SLL;
-	c[3].len = frame_linux_sll(c[3].frame, FRAME_MAX, ip, n);
-	c[3].min_ok = 16 + 20 + 8 + 24 + 8;
-
-	/* ICMPv6 unreachable quoting a SYN with extension headers */
-	s = spec(CLIENT6, SERVER6, TCPF_SYN);
-	s.ip6_ext_headers = 2;
-	sn = ip_tcp(syn, &s);
-	n = frame_ip_icmp_unreach(ip, sizeof(ip), REPORTER6, 1, syn, sn, 0);
-	c[4].name = "raw/icmp6";
-	c[4].linktype = DLT_RAW;
-	memcpy(c[4].frame, ip, n);
-	c[4].len = n;
-	c[4].min_ok = 40 + 8 + 40 + 16 + 8;
-
-	/* DLT_LOOP, IPv6 SYN-ACK */
-	s = spec(SERVER6, CLIENT6, TCPF_SYN | TCPF_ACK);
-	n = ip_tcp(ip, &s);
-	c[5].name = "loop/ip6";
-	c[5].linktype = DLT_LOOP;
-	c[5].len = frame_loop(c[5].frame, FRAME_MAX, ip, n);
-	c[5].payload_off = 4 + 40 + 20;
-	c[5].min_ok = 4 + 40 + 14;
-
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		assert_true(c[i].len >= c[i].min_ok);
-		check_truncations(&c[i]);
-	}
-}
-
 /* ---- names, builders, pcap writer --------------------------------------- */
 
 static void test_result_names(void **state)
@@ -989,7 +785,6 @@ int main(void)
 	    cmocka_unit_test(test_icmp4_unreach),
 	    cmocka_unit_test(test_icmp6_unreach),
 	    cmocka_unit_test(test_icmp_quote_mapped),
-	    cmocka_unit_test(test_truncation_every_length),
 	    cmocka_unit_test(test_result_names),
 	    cmocka_unit_test(test_frame_checksums),
 	    cmocka_unit_test(test_pcapw_roundtrip),
