@@ -17,26 +17,12 @@
 #include "analyzer/verdict.h"
 #include "rules/firewall.h"
 #include "rules/rules.h"
-
-static struct lw_addr A(const char *text) {
-	struct lw_addr a;
-
-	assert_int_equal(addr_parse(text, &a), 0);
-	return a;
-}
-
-static struct rules *
-load(const char *text, struct diag *d)
-{
-	diag_init(d);
-	return rules_load_string("t.rules", text, d);
-}
+#include "tests/rules_fx.h"
 
 static void assert_msg(const struct diag *d, const char *text)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (strcmp(d->msgs[i].text, text) == 0)
-			return;
+	if (has_msg(d, text))
+		return;
 	for (size_t i = 0; i < d->n; i++)
 		print_message("# diag: %s\n", d->msgs[i].text);
 	fail_msg("missing diagnostic: %s", text);

@@ -16,29 +16,7 @@
 
 #include "analyzer/servers.h"
 #include "rules/rules.h"
-
-static struct lw_addr A(const char *text) {
-	struct lw_addr a;
-
-	assert_int_equal(addr_parse(text, &a), 0);
-	return a;
-}
-
-/* Loads text and returns the rules (possibly NULL); diag is left filled. */
-static struct rules *
-load(const char *text, struct diag *d)
-{
-	diag_init(d);
-	return rules_load_string("t.rules", text, d);
-}
-
-static bool has_msg(const struct diag *d, const char *text)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (strcmp(d->msgs[i].text, text) == 0)
-			return true;
-	return false;
-}
+#include "tests/rules_fx.h"
 
 static void dump_diag(const struct diag *d)
 {
