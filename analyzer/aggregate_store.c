@@ -153,9 +153,36 @@ static bool fold_one_pending(struct aggregate *ag)
 	return false;
 }
 
-/* The pending entries are sized by the sources changed in one interval,
- * up to max_sources; past that (a flood with a long flush interval) the
- * per-source change is counted as lost, the totals and hours are not. */
+/* The changes of one interval are bounded by pending_full_at sources (the
+ * table's size when 0) and as many folded addresses: reaching either calls
+ * pending_full, which takes a batch when it can (an offline run waits for
+ * Redis to make room; the live sensor sends early unless a batch is in
+ * flight). When the table is still full (a live flood while Redis works
+ * on the last batch), a blocked source seen once is folded now rather
+ * than held, so memory follows the bound, not the flood; past max_sources
+ * a pending one of those makes room for any other, and only then is a
+ * per-source change counted as lost (the totals and hours never are). */
+static bool track_room(struct aggregate *ag, uint32_t idx, const struct attempt *a)
+{
+	uint32_t full = ag->pending_full_at && ag->pending_full_at < ag->max_src
+			    ? ag->pending_full_at
+			    : ag->max_src;
+
+	if (ag->pending_full && (ag->n_pending >= full || ag->n_folded >= full))
+		ag->pending_full(ag, ag->pending_full_ctx); /* may take a batch */
+	if (ag->n_pending < full)
+		return true;
+	struct source_agg *s = &ag->src[idx];
+	struct source_pending one = {.rec = idx, .cls = s->cls};
+	one.d = s->c;
+	if (fold_candidate(ag, &one) && fold_now(ag, &s->addr, a->first_us, a->last_us, s))
+		return false; /* folded: nothing to hold */
+	if (ag->n_pending < ag->max_src || fold_one_pending(ag))
+		return true;
+	ag->pending_lost++;
+	return false;
+}
+
 void aggregate_track(struct aggregate *ag, uint32_t idx, const struct attempt *a, enum outcome o,
 		     bool newest)
 {
@@ -167,26 +194,8 @@ void aggregate_track(struct aggregate *ag, uint32_t idx, const struct attempt *a
 			ag->pending_lost++;
 			return;
 		}
-		uint32_t full = ag->pending_full_at && ag->pending_full_at < ag->max_src
-				    ? ag->pending_full_at
-				    : ag->max_src;
-		if (ag->n_pending >= full && ag->pending_full)
-			ag->pending_full(ag, ag->pending_full_ctx); /* takes a batch */
-		/* Full (a live flood, or Redis slow): fold before dropping. A
-		 * blocked source seen once is folded now; for any other, a
-		 * pending one of those makes room. */
-		if (ag->n_pending >= ag->max_src) {
-			struct source_agg *s = &ag->src[idx];
-			struct source_pending one = {.rec = idx, .cls = s->cls};
-			one.d = s->c;
-			if (fold_candidate(ag, &one) &&
-			    fold_now(ag, &s->addr, a->first_us, a->last_us, s))
-				return;
-			if (!fold_one_pending(ag)) {
-				ag->pending_lost++;
-				return;
-			}
-		}
+		if (!track_room(ag, idx, a))
+			return;
 		if (ag->n_pending == ag->cap_pending) {
 			uint32_t cap = ag->cap_pending ? ag->cap_pending * 2 : 256;
 			if (cap > ag->max_src)
@@ -270,6 +279,14 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 
 	if (!b)
 		return NULL;
+	/* The addresses folded since the last batch change hands, not copied:
+	 * under a flood they are the bulk of it. Given back on failure. */
+	uint32_t n_folded = ag->n_folded;
+	b->folded = ag->folded;
+	b->n_folded = ag->n_folded;
+	b->cap_folded = ag->cap_folded;
+	ag->folded = NULL;
+	ag->cap_folded = 0;
 	mark_folds(ag);
 	for (uint32_t i = 0; i < ag->n_pending; i++) {
 		const struct source_pending *pe = &ag->pending[i];
@@ -315,10 +332,6 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 			goto fail;
 		*m = ag->minutes[i];
 	}
-	for (uint32_t i = 0; i < ag->n_folded; i++)
-		if (store_batch_add_folded(b, &ag->folded[i].addr,
-					   (uint64_t)ag->folded[i].day * 86400000000ULL) < 0)
-			goto fail;
 	b->lost += ag->pending_lost;
 	/* Only now that nothing can fail: start the next interval. */
 	for (uint32_t i = 0; i < ag->n_pending; i++) {
@@ -343,6 +356,10 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 	ag->n_minutes = 0;
 	return b;
 fail:
+	ag->folded = b->folded; /* its first n_folded are the aggregate's */
+	ag->n_folded = n_folded;
+	ag->cap_folded = b->cap_folded;
+	b->folded = NULL;
 	store_batch_free(b);
 	return NULL;
 }

@@ -82,7 +82,7 @@ const struct config_key config_keys[] = {
     [K_TIMEOUT] = {"timeout", CONFIG_SECONDS, "SECONDS", "handshake timeout (5)"},
     [K_MAX_ATTEMPTS] = {"max-attempts", CONFIG_UINT, "N", "open attempts tracked (131072)"},
     [K_MAX_SOURCES] = {"max-sources", CONFIG_UINT, "N", "distinct sources kept (262144)"},
-    [K_BUFFER_SIZE] = {"buffer-size", CONFIG_UINT, "MIB", "kernel capture buffer (32)"},
+    [K_BUFFER_SIZE] = {"buffer-size", CONFIG_UINT, "MIB", "kernel capture buffer (16)"},
     [K_DELIVERY_MS] = {"delivery-ms", CONFIG_UINT, "MS",
 		       "kernel hands packets over at least this often, 0 each at once (50)"},
     [K_METRICS_FILE] = {"metrics-file", CONFIG_STRING, "FILE",

@@ -75,16 +75,22 @@ static void run_flush(void *job, void *ctx)
 
 static void fill_health(struct daemon *d, struct store_batch *b);
 
-/* A replay's back-pressure, called by the aggregate when its table of
- * changes is full (a flood of new sources within one flush interval):
- * reading waits for the batch in flight, then sends the changes. */
+/* Called by the aggregate when the changes of one interval reach their
+ * bound (LW_STORE_BATCH_SOURCES sources changed or folded) before the
+ * flush tick: a flood of new sources. The live sensor (and a lingering
+ * replay) sends them early when no batch is in flight, so memory follows
+ * the bound rather than the flood; if one is, the aggregate folds what it
+ * can. A replay still reading waits for the batch in flight, then sends
+ * (back-pressure: offline runs never drop). */
 static void pending_full(struct aggregate *ag, void *ctx)
 {
 	struct daemon *d = ctx;
 	struct daemon_store *ds = d->store;
 
-	if (!atomic_load(&ds->reading))
-		return; /* lingering: the live rules (held, or lost past the bound) */
+	if (!atomic_load(&ds->reading)) {
+		daemon_store_flush(d); /* returns at once while a batch is in flight */
+		return;
+	}
 	worker_drain(ds->worker);
 	if (!atomic_load(&ds->gave_up)) {
 		daemon_store_flush(d);
@@ -155,11 +161,9 @@ int daemon_store_start(struct daemon *d)
 	aggregate_track_changes(d->pipe->agg);
 	d->redis.on = true;
 	d->redis.up = !atomic_load(&ds->failing);
-	if (ds->offline) {
-		d->pipe->agg->pending_full = pending_full;
-		d->pipe->agg->pending_full_ctx = d;
-		d->pipe->agg->pending_full_at = LW_STORE_BATCH_SOURCES;
-	}
+	d->pipe->agg->pending_full = pending_full;
+	d->pipe->agg->pending_full_ctx = d;
+	d->pipe->agg->pending_full_at = LW_STORE_BATCH_SOURCES;
 	return 0;
 }
 

@@ -16,8 +16,14 @@
 
 /* ---- RESP encoding into s->buf ---------------------------------------- */
 
+/* Room for `more` bytes at s->len. While a batch is being sent
+ * (s->spilling), what is encoded already goes to the socket first once it
+ * passes STORE_SPILL_BYTES: a flood's batch never needs its whole
+ * encoding in memory. -1 out of memory, -2 the socket failed (s->err). */
 static int reserve(struct store *s, size_t more)
 {
+	if (s->spilling && s->len && s->len + more > STORE_SPILL_BYTES && store_spill(s) < 0)
+		return -2;
 	if (s->len + more <= s->cap)
 		return 0;
 	size_t cap = s->cap ? s->cap : 65536;
@@ -45,7 +51,8 @@ static char *put_u64(char *p, uint64_t v)
 	return p;
 }
 
-/* Failure to grow the buffer is remembered and reported once at the end. */
+/* A failure (reserve's -1 or -2) is remembered and reported once at the
+ * end; nothing more is encoded after it. */
 struct enc {
 	struct store *s;
 	int failed;
@@ -55,15 +62,16 @@ static void cmd_begin(struct enc *e, unsigned argc, int32_t src)
 {
 	struct store *s = e->s;
 
-	if (e->failed || reserve(s, 24) < 0) {
-		e->failed = 1;
+	int r = e->failed ? e->failed : reserve(s, 24);
+	if (r < 0) {
+		e->failed = r;
 		return;
 	}
 	if (s->n_cmds == s->cap_cmds) {
 		uint32_t cap = s->cap_cmds ? s->cap_cmds * 2 : 4096;
 		int32_t *n = realloc(s->cmd_src, (size_t)cap * sizeof(*n));
 		if (!n) {
-			e->failed = 1;
+			e->failed = -1;
 			return;
 		}
 		s->cmd_src = n;
@@ -83,8 +91,9 @@ static void arg2(struct enc *e, const char *a, size_t alen, const char *b, size_
 {
 	struct store *s = e->s;
 
-	if (e->failed || reserve(s, alen + blen + 32) < 0) {
-		e->failed = 1;
+	int r = e->failed ? e->failed : reserve(s, alen + blen + 32);
+	if (r < 0) {
+		e->failed = r;
 		return;
 	}
 	char *p = s->buf + s->len;
@@ -337,52 +346,61 @@ static void encode_days(struct enc *e, const struct store_batch *b)
 	}
 }
 
+/* Merges one day's registers into `sources:<day>`: a temporary key,
+ * PFMERGE, DEL, inside the batch's MULTI/EXEC. */
+static void merge_day(struct enc *e, uint32_t day, const uint8_t *regs, uint8_t *dense)
+{
+	char dname[16];
+
+	store_hll_dense(regs, dense);
+	day_name((uint64_t)day * 86400000000ULL, dname, sizeof(dname));
+	cmd_begin(e, 3, -1);
+	arg(e, "SET");
+	arg_key(e, "hll:tmp:", e->s->sensor);
+	arg2(e, (const char *)dense, STORE_HLL_DENSE_SIZE, NULL, 0);
+	cmd_begin(e, 3, -1);
+	arg(e, "PFMERGE");
+	arg_key(e, "sources:", dname);
+	arg_key(e, "hll:tmp:", e->s->sensor);
+	cmd_begin(e, 2, -1);
+	arg(e, "DEL");
+	arg_key(e, "hll:tmp:", e->s->sensor);
+	cmd_begin(e, 3, -1);
+	arg(e, "EXPIRE");
+	arg_key(e, "sources:", dname);
+	arg_u64(e, e->s->cfg.retention_s);
+}
+
 /* Folded sources still count in the day's distinct sources: their
  * HyperLogLog is built here (store_hll.c), one per day (a batch rarely
- * spans more than one), and merged: a temporary key, PFMERGE, DEL, inside
- * the batch's MULTI/EXEC. Redis then hashes nothing per source, and a
- * batch resent after an unknown outcome merges the same registers again. */
+ * spans more than one), and merged, with the registers the store holds
+ * from batches Redis did not take. Redis then hashes nothing per source,
+ * and a batch resent after an unknown outcome merges the same registers
+ * again, which counts nothing twice. */
 static void encode_folded(struct enc *e, const struct store_batch *b)
 {
 	uint8_t *regs = NULL, *dense = NULL;
-	char dname[16];
 
+	if (b->n_folded || e->s->n_held_days) {
+		regs = malloc(STORE_HLL_REGISTERS);
+		dense = malloc(STORE_HLL_DENSE_SIZE);
+		if (!regs || !dense)
+			e->failed = -1;
+	}
 	for (uint32_t i = 0; i < b->n_folded && !e->failed; i++) {
 		uint32_t day = b->folded[i].day, j;
 		for (j = 0; j < i && b->folded[j].day != day; j++)
 			;
 		if (j < i)
 			continue; /* this day was written */
-		if (!regs)
-			regs = malloc(STORE_HLL_REGISTERS);
-		if (!dense)
-			dense = malloc(STORE_HLL_DENSE_SIZE);
-		if (!regs || !dense) {
-			e->failed = 1;
-			break;
-		}
 		memset(regs, 0, STORE_HLL_REGISTERS);
 		for (j = i; j < b->n_folded; j++)
 			if (b->folded[j].day == day)
 				store_hll_add_addr(regs, &b->folded[j].addr);
-		store_hll_dense(regs, dense);
-		day_name((uint64_t)day * 86400000000ULL, dname, sizeof(dname));
-		cmd_begin(e, 3, -1);
-		arg(e, "SET");
-		arg_key(e, "hll:tmp:", e->s->sensor);
-		arg2(e, (const char *)dense, STORE_HLL_DENSE_SIZE, NULL, 0);
-		cmd_begin(e, 3, -1);
-		arg(e, "PFMERGE");
-		arg_key(e, "sources:", dname);
-		arg_key(e, "hll:tmp:", e->s->sensor);
-		cmd_begin(e, 2, -1);
-		arg(e, "DEL");
-		arg_key(e, "hll:tmp:", e->s->sensor);
-		cmd_begin(e, 3, -1);
-		arg(e, "EXPIRE");
-		arg_key(e, "sources:", dname);
-		arg_u64(e, e->s->cfg.retention_s);
+		merge_day(e, day, regs, dense);
 	}
+	for (uint32_t i = 0; i < e->s->n_held_days && !e->failed; i++)
+		merge_day(e, e->s->held_days[i].day, e->s->held_days[i].regs, dense);
 	free(regs);
 	free(dense);
 }
@@ -560,5 +578,5 @@ int store_encode_batch(struct store *s, const struct store_batch *b, uint64_t lo
 	encode_hours(&e, b);
 	encode_minutes(&e, b);
 	encode_sensor(&e, &b->health, lost, tag);
-	return e.failed ? -1 : 0;
+	return e.failed;
 }

@@ -8,7 +8,10 @@
 
 #include "redis/store_hll.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "analyzer/store_batch.h"
 
 #define HLL_SEED 0xadc83b19ULL
 #define HLL_Q	 (64 - STORE_HLL_P)
@@ -105,4 +108,39 @@ void store_hll_dense(const uint8_t *regs, uint8_t *out)
 		if (v >> 8)
 			r[byte + 1] |= (uint8_t)(v >> 8);
 	}
+}
+
+int store_hll_hold(struct store_hll_day **days, uint32_t *n_days, struct store_batch *b)
+{
+	uint32_t kept = 0;
+
+	if (!b->n_folded)
+		return 0;
+	if (!*days) {
+		*days = malloc(STORE_HLL_HELD_DAYS * sizeof(**days));
+		if (!*days)
+			return -1;
+	}
+	for (uint32_t i = 0; i < b->n_folded; i++) {
+		const struct batch_folded *f = &b->folded[i];
+		uint32_t d = 0;
+		while (d < *n_days && (*days)[d].day != f->day)
+			d++;
+		if (d == *n_days && d < STORE_HLL_HELD_DAYS) {
+			(*days)[d].day = f->day;
+			memset((*days)[d].regs, 0, STORE_HLL_REGISTERS);
+			(*n_days)++;
+		}
+		if (d < *n_days)
+			store_hll_add_addr((*days)[d].regs, &f->addr);
+		else
+			b->folded[kept++] = *f; /* a fifth day: stays an address */
+	}
+	b->n_folded = kept;
+	if (!kept) { /* a flood's worth of addresses: give the memory back */
+		free(b->folded);
+		b->folded = NULL;
+		b->cap_folded = 0;
+	}
+	return 0;
 }

@@ -12,9 +12,15 @@
 uint64_t store_wall_us(void);
 
 /* Encodes b into s->buf (s->len, s->n_cmds, s->cmd_src per command) with
- * the sensor's lost count and batch tag. 0, or -1 when out of memory. */
+ * the sensor's lost count and batch tag. 0, -1 when out of memory, -2
+ * when s->spilling and the socket failed (s->err set, connection gone). */
 int store_encode_batch(struct store *s, const struct store_batch *b, uint64_t lost,
 		       const char *tag);
+
+/* While s->spilling: sends s->buf's s->len bytes and empties it (the
+ * encoder's way to keep a large batch out of memory). 0 or -1 (s->err
+ * set, connection dropped). */
+int store_spill(struct store *s);
 
 /* After b landed: drops what is older than the retention from the
  * indexes (best effort; a refusal for good is said once in s->notice). */

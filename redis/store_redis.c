@@ -5,6 +5,7 @@
  * sensor's batch tag. */
 #include "config.h"
 
+#include "redis/store_hll.h"
 #include "redis/store_internal.h"
 
 #include "common/diag.h"
@@ -232,6 +233,7 @@ void store_free(struct store *s)
 	disconnect(s);
 	store_batch_free(s->pending);
 	store_batch_free(s->unknown);
+	free(s->held_days);
 	if (s->password) {
 		/* not a guarantee, but the secret need not linger in freed memory */
 		memset(s->password, 0, strlen(s->password));
@@ -246,7 +248,7 @@ void store_free(struct store *s)
 
 bool store_holding(const struct store *s)
 {
-	return s->pending || s->unknown || s->lost_dirty;
+	return s->pending || s->unknown || s->lost_dirty || s->n_held_days;
 }
 
 const char *store_key(const struct store *s, const char *part, char *buf, size_t len)
@@ -356,6 +358,21 @@ static int send_all(struct store *s, const char *p, size_t len)
 	return 0;
 }
 
+int store_spill(struct store *s)
+{
+	if (send_all(s, s->buf, s->len) < 0)
+		return -1;
+	s->len = 0;
+	if (s->fault == STORE_FAULT_MID_BATCH) {
+		s->fault = STORE_FAULT_NONE;
+		store_set_err(s, STORE_ERR_IO, "redis %s: connection lost (test: mid-batch)",
+			      s->where);
+		back_off(s);
+		return -1;
+	}
+	return 0;
+}
+
 /* Sends MULTI, the batch, EXEC. Returns 0 when EXEC ran (per-command
  * errors are then counted as lost and reported), -1 with err set
  * otherwise; *ret_unknown tells whether the batch may have landed. */
@@ -368,15 +385,24 @@ static int send_batch(struct store *s, const struct store_batch *b, uint64_t los
 	bool before_exec = s->fault == STORE_FAULT_BEFORE_EXEC;
 
 	*ret_unknown = false;
-	if (store_encode_batch(s, b, lost, tag) < 0)
-		return store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory building a batch",
-				     s->where);
+	/* Written straight to the socket as it is encoded (store_spill):
+	 * hiredis would first copy the whole pipeline into a buffer of its
+	 * own, and even ours need not hold it all. Until EXEC is sent whole
+	 * the server applies nothing, and a connection dropped before it
+	 * makes the server discard the MULTI. */
+	if (send_all(s, multi, sizeof(multi) - 1) < 0)
+		return -1;
+	s->spilling = true;
+	int enc = store_encode_batch(s, b, lost, tag);
+	s->spilling = false;
+	if (enc == -1) { /* part may be queued: drop it with the connection */
+		store_set_err(s, STORE_ERR_NOMEM, "redis %s: out of memory building a batch",
+			      s->where);
+		disconnect(s);
+		return -1;
+	}
 	s->commands_last = s->n_cmds + 2;
-	/* Written straight to the socket: hiredis would first copy the whole
-	 * pipeline (many MiB under a flood) into a buffer of its own. Until
-	 * EXEC is sent whole the server applies nothing, and a connection
-	 * dropped here makes it discard the MULTI. */
-	if (send_all(s, multi, sizeof(multi) - 1) < 0 || send_all(s, s->buf, s->len) < 0)
+	if (enc < 0 || send_all(s, s->buf, s->len) < 0)
 		return -1;
 	/* From here on the server may have the batch: any failure to send
 	 * EXEC or read its reply leaves its outcome unknown. */
@@ -462,6 +488,10 @@ static void bound_held(struct store *s, struct store_batch *p)
 
 	if (!p || s->cfg.offline_wait_ms)
 		return;
+	/* the folded addresses become their days' registers: a constant
+	 * 16 KiB a day, however long Redis stays away and however many
+	 * addresses a flood spoofs (out of memory: they stay addresses) */
+	store_hll_hold(&s->held_days, &s->n_held_days, p);
 	if (p->n_folded > folded_max)
 		p->n_folded = (uint32_t)folded_max;
 	size_t by_bytes = (STORE_MAX_PENDING_BYTES - p->n_folded * sizeof(struct batch_folded)) /
@@ -471,6 +501,7 @@ static void bound_held(struct store *s, struct store_batch *p)
 	if (p->n_src > max) {
 		s->sources_folded += store_batch_fold(p, max);
 		s->lost_dirty = true; /* the sensor's sources_folded changed */
+		store_hll_hold(&s->held_days, &s->n_held_days, p);
 	}
 	store_batch_trim(p, max);
 }
@@ -538,12 +569,13 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 	if (s->unknown && resolve_unknown(s) < 0)
 		return hold(s);
 	if (!s->pending) {
-		if (!s->lost_dirty) {
+		if (!s->lost_dirty && !s->n_held_days) {
 			s->err = STORE_OK;
 			s->errstr[0] = '\0';
 			return 0;
 		}
-		/* only the lost count changed: an empty batch carries it */
+		/* only the lost count changed, or held registers are left
+		 * from a batch that landed unknown: an empty batch carries it */
 		s->pending = store_batch_new();
 		if (!s->pending)
 			return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
@@ -558,6 +590,7 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		s->lost_dirty = rc == 1;
 		s->batches++;
 		s->sources_written += p->n_src;
+		s->n_held_days = 0; /* merged by this batch */
 		store_trim_indexes(s, p);
 		s->backoff_ms = 0;
 		s->next_try_ms = 0;

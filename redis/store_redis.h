@@ -68,6 +68,7 @@
 #define STORE_BACKOFF_MIN_MS	  100u		 /* first reconnect delay, doubled each time */
 #define STORE_BACKOFF_MAX_MS	  30000u	 /* cap: a restarted Redis is found within 30 s */
 #define STORE_VARIADIC_CHUNK	  10000u /* elements per PFADD or ZADD: keeps a command small */
+#define STORE_SPILL_BYTES	  (256u << 10) /* encoded batch bytes held before they are sent */
 #define STORE_TRIM_MAX		  10000u /* stale sources dropped from the indexes per batch */
 #define STORE_SENSOR_NAME_MAX	  63u
 #define STORE_PREFIX_MAX	  64u
@@ -98,14 +99,16 @@ struct store_config {
 	uint32_t backoff_min_ms, backoff_max_ms;
 };
 
-/* Test hooks: simulate a connection lost around EXEC (one-shot). */
+/* Test hooks: simulate a connection lost while a batch is sent (one-shot). */
 enum store_fault {
 	STORE_FAULT_NONE = 0,
 	STORE_FAULT_LOSE_REPLY,	 /* EXEC applied, its reply never read */
 	STORE_FAULT_BEFORE_EXEC, /* the batch queued, connection lost before EXEC */
+	STORE_FAULT_MID_BATCH,	 /* part of a large batch sent, connection lost */
 };
 
 struct redisContext;
+struct store_hll_day;
 
 struct store {
 	int err;	  /* enum store_err of the last failure, 0 after a success */
@@ -136,8 +139,14 @@ struct store {
 	bool lost_dirty; /* lost changed after the last write of sensor:<name> */
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
+	/* Folded sources of batches Redis did not take yet, as registers
+	 * (their addresses are not kept): merged into every batch sent until
+	 * one lands; merging twice counts nothing twice. */
+	struct store_hll_day *held_days;
+	uint32_t n_held_days;
 	char *buf; /* the RESP pipeline being built */
 	size_t len, cap;
+	bool spilling;	  /* sending a batch: buf goes out as it fills */
 	int32_t *cmd_src; /* per command: its source's index, -1 for none */
 	uint32_t n_cmds, cap_cmds;
 	int fault;
