@@ -42,6 +42,12 @@ struct report_sensor {
 	char name[64];
 	uint64_t last_flush_us, started_us;
 	uint64_t packets, kernel_drops, evictions, lost;
+	/* What it watched, from its sensor: hash (a report from Redis); the
+	 * strings NULL when it did not say (an older version). */
+	const char *servers_origin; /* servers_origin_name() */
+	const char *servers;	    /* the first watched addresses, space separated */
+	size_t n_servers;	    /* all of them, 0 when every one is watched */
+	uint64_t not_watched;	    /* attempts between two other hosts, since it started */
 };
 
 #define REPORT_MAX_COUNTERS 32
@@ -94,9 +100,14 @@ struct report {
 	size_t n_sensors;
 
 	/* direction (analyzer/servers.h): whose attempts were judged */
-	const char *servers_origin; /* servers_origin_name(); NULL: not known (Redis) */
+	const char *servers_origin; /* servers_origin_name(); NULL: see below */
 	size_t n_servers;	    /* watched addresses, 0 when every one is */
 	uint64_t ignored_server;    /* attempts between two hosts not watched */
+	/* From Redis, what the sensors recorded: origin NULL when none did
+	 * (older than the record); "mixed" with servers_differ when they
+	 * watched differently or only some said (each sensor's own in
+	 * sensors, n_servers then the distinct addresses they list). */
+	bool servers_differ;
 	struct hint_addr probable[REPORT_MAX_PROBABLE]; /* answers and sends: name it */
 	size_t n_probable;
 

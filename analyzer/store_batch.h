@@ -35,6 +35,11 @@ struct batch_folded {
 	uint32_t day; /* days since the epoch */
 };
 
+/* Bytes of the list of the servers a sensor watches in its sensor: hash:
+ * whole addresses, a mail host has a handful; the count beside it says
+ * when the list was cut. */
+#define STORE_HEALTH_LIST_MAX 1024
+
 /* Capture health, absolute values at the time the batch was taken. */
 struct store_health {
 	uint64_t started_us;
@@ -45,6 +50,12 @@ struct store_health {
 	uint64_t clock_jumps;
 	uint64_t sources_folded; /* the aggregate's, absolute */
 	char rules_digest[72];
+	/* What the sensor watches, for the report from Redis: the servers
+	 * (analyzer/servers.h). */
+	char servers_origin[16];	     /* servers_origin_name() */
+	uint32_t n_servers;		     /* watched addresses, 0: every one */
+	char servers[STORE_HEALTH_LIST_MAX]; /* the first of them, space separated */
+	uint64_t not_watched;		     /* attempts between two other hosts */
 };
 
 struct store_batch {

@@ -1,0 +1,106 @@
+/* What each sensor watched (see report_sensors.h): the servers it judged
+ * attempts to (analyzer/servers.h), as the store writes them into
+ * sensor:<name> at every flush (servers_origin, servers_count, servers,
+ * not_watched_attempts), read back per sensor and merged for the report
+ * without hiding a difference between sensors. */
+#include "config.h"
+
+#include "redis/report_sensors.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A word of a space-separated list. */
+struct word {
+	const char *s;
+	size_t len;
+};
+
+bool report_sensor_field(struct report_sensor *d, struct report_strings *st, const char *k,
+			 const char *v)
+{
+	if (!strcmp(k, "servers_origin"))
+		d->servers_origin = report_strings_keep(st, v);
+	else if (!strcmp(k, "servers"))
+		d->servers = report_strings_keep(st, v);
+	else if (!strcmp(k, "servers_count"))
+		d->n_servers = (size_t)strtoull(v, NULL, 10);
+	else if (!strcmp(k, "not_watched_attempts"))
+		d->not_watched = strtoull(v, NULL, 10);
+	else
+		return false;
+	return true;
+}
+
+/* Both unsaid, or both the same. */
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Adds the words of list not yet in w[0..*n). */
+static void add_words(struct word *w, size_t *n, size_t cap, const char *list)
+{
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, " ");
+		bool dup = false;
+		for (size_t i = 0; i < *n && !dup; i++)
+			dup = w[i].len == len && memcmp(w[i].s, p, len) == 0;
+		if (len && !dup && *n < cap)
+			w[(*n)++] = (struct word){p, len};
+		p += len;
+		p += strspn(p, " ");
+	}
+}
+
+/* The distinct addresses of the lists of every sensor, at least the
+ * largest count one of them gave: a list in Redis is cut at
+ * STORE_HEALTH_LIST_MAX bytes. */
+static size_t distinct(const struct report *r)
+{
+	size_t cap = 0, n = 0, most = 0;
+
+	for (size_t i = 0; i < r->n_sensors; i++) {
+		const struct report_sensor *d = &r->sensors[i];
+		cap += d->servers ? strlen(d->servers) / 2 + 1 : 0;
+		most = d->n_servers > most ? d->n_servers : most;
+	}
+	struct word *w = calloc(cap ? cap : 1, sizeof(*w));
+	if (!w)
+		return most;
+	for (size_t i = 0; i < r->n_sensors; i++)
+		add_words(w, &n, cap, r->sensors[i].servers);
+	free(w);
+	return n > most ? n : most;
+}
+
+static void merge_servers(struct report *r, struct report_strings *st)
+{
+	const struct report_sensor *first = &r->sensors[0];
+	bool known = false;
+
+	for (size_t i = 0; i < r->n_sensors; i++) {
+		const struct report_sensor *d = &r->sensors[i];
+		known = known || d->servers_origin;
+		r->ignored_server += d->not_watched;
+		if (!same_str(d->servers_origin, first->servers_origin) ||
+		    !same_str(d->servers, first->servers) || d->n_servers != first->n_servers)
+			r->servers_differ = true;
+	}
+	if (!known) /* every sensor older than the record: not known */
+		return;
+	if (!r->servers_differ) {
+		r->servers_origin = first->servers_origin;
+		r->n_servers = first->n_servers;
+		return;
+	}
+	r->servers_origin = report_strings_keep(st, "mixed");
+	r->n_servers = distinct(r);
+}
+
+void report_sensors_merge(struct report *r, struct report_strings *st)
+{
+	if (r->n_sensors == 0)
+		return;
+	merge_servers(r, st);
+}
