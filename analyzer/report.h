@@ -48,6 +48,8 @@ struct report_sensor {
 	const char *servers;	    /* the first watched addresses, space separated */
 	size_t n_servers;	    /* all of them, 0 when every one is watched */
 	uint64_t not_watched;	    /* attempts between two other hosts, since it started */
+	const char *probe_prefixes; /* "PREFIX=LABEL", space separated */
+	size_t n_probes;	    /* `probe` lines of its rules */
 };
 
 #define REPORT_MAX_COUNTERS 32
@@ -92,9 +94,12 @@ struct report {
 	unsigned input_errors; /* files cut short or unreadable mid-way */
 	const char *rules_digest;
 	/* `probe` vantage points the rules name; 0 also when not known (a
-	 * report from Redis): then the probe part shows only what was seen */
+	 * sensor in Redis older than the record): then the probe part shows
+	 * only what was seen. From Redis: the distinct ones of all sensors. */
 	size_t n_probes;
 	bool probes_known; /* n_probes is the rules' (replay, the daemon) */
+	/* from Redis: the sensors' rules name different ones */
+	bool probes_differ;
 
 	struct report_sensor *sensors;
 	size_t n_sensors;

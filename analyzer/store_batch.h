@@ -35,9 +35,9 @@ struct batch_folded {
 	uint32_t day; /* days since the epoch */
 };
 
-/* Bytes of the list of the servers a sensor watches in its sensor: hash:
- * whole addresses, a mail host has a handful; the count beside it says
- * when the list was cut. */
+/* Bytes of each list of what a sensor watches in its sensor: hash (the
+ * servers, the probe vantage points): whole entries, a mail host has a
+ * handful; the counts beside them say when a list was cut. */
 #define STORE_HEALTH_LIST_MAX 1024
 
 /* Capture health, absolute values at the time the batch was taken. */
@@ -56,6 +56,10 @@ struct store_health {
 	uint32_t n_servers;		     /* watched addresses, 0: every one */
 	char servers[STORE_HEALTH_LIST_MAX]; /* the first of them, space separated */
 	uint64_t not_watched;		     /* attempts between two other hosts */
+	/* the rules' `probe` vantage points: how many, and the first of them
+	 * as "PREFIX=LABEL", space separated */
+	uint32_t n_probes;
+	char probe_prefixes[STORE_HEALTH_LIST_MAX];
 };
 
 struct store_batch {

@@ -253,4 +253,6 @@ void pipeline_store_health(struct pipeline *p, struct capture *c, uint64_t start
 	h->n_servers = (uint32_t)p->servers->n;
 	servers_format(p->servers, h->servers, sizeof(h->servers));
 	h->not_watched = p->agg->ignored_server;
+	h->n_probes = (uint32_t)rules_probe_count(p->rules);
+	rules_probes_format(p->rules, h->probe_prefixes, sizeof(h->probe_prefixes));
 }

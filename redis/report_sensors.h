@@ -1,7 +1,7 @@
 /* What each sensor watched, read back for the report (report_sensors.c):
- * the fields of its sensor:<name> hash that say which servers it judged,
- * and what the report makes of several sensors that watched alike or
- * differently. */
+ * the fields of its sensor:<name> hash that say which servers it judged
+ * and which `probe` vantage points its rules name, and what the report
+ * makes of several sensors that watched alike or differently. */
 #ifndef LW_REPORT_SENSORS_H
 #define LW_REPORT_SENSORS_H
 
@@ -20,8 +20,9 @@ const char *report_strings_keep(struct report_strings *st, const char *s);
 bool report_sensor_field(struct report_sensor *d, struct report_strings *st, const char *k,
 			 const char *v);
 
-/* The report's servers from its sensors': one origin when they all
- * watched alike, "mixed" (servers_differ) when not. */
+/* The report's servers and probe vantage points from its sensors': one
+ * origin when they all watched alike, "mixed" (servers_differ) when not;
+ * the probes known only when every sensor said them. */
 void report_sensors_merge(struct report *r, struct report_strings *st);
 
 #endif

@@ -509,7 +509,7 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 			      hl->outbound_attempts, hl->outbound_sources};
 	const unsigned nn = sizeof(n) / sizeof(n[0]);
 
-	cmd_begin(e, 2 + 2 * (nn + 10), -1); /* and the 10 below */
+	cmd_begin(e, 2 + 2 * (nn + 12), -1); /* and the 12 below */
 	arg(e, "HSET");
 	arg_key(e, "sensor:", s->sensor);
 	for (unsigned i = 0; i < nn; i++) {
@@ -538,6 +538,10 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	arg(e, hl->servers);
 	arg(e, "not_watched_attempts");
 	arg_u64(e, hl->not_watched);
+	arg(e, "probes");
+	arg_u64(e, hl->n_probes);
+	arg(e, "probe_prefixes");
+	arg(e, hl->probe_prefixes);
 	cmd_begin(e, 3, -1);
 	arg(e, "EXPIRE");
 	arg_key(e, "sensor:", s->sensor);

@@ -32,7 +32,7 @@
  *                                 tcp_truncated_tail clock_jumps sources_folded
  *                                 rules_digest version lost batch minute_retention
  *                                 servers_origin servers_count servers
- *                                 not_watched_attempts
+ *                                 not_watched_attempts probes probe_prefixes
  * and the indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen
  *   P seen:<class>          zset  the same for allowed and exception sources

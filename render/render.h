@@ -30,8 +30,8 @@ void report_json_direction(struct json *j, const struct report *r);
 void report_text_probe(FILE *f, const struct report *r);
 void report_json_probe(struct json *j, const struct report *r);
 /* What one sensor watched (report_watch.c, a report from Redis): its
- * servers, a line under its capture line; "servers" in its JSON object,
- * null when it did not say. */
+ * servers and probe vantage points, a line each under its capture line;
+ * "servers" and "probes" in its JSON object, null when it did not say. */
 void report_text_sensor_watch(FILE *f, const struct report_sensor *s);
 void report_json_sensor_watch(struct json *j, const struct report_sensor *s);
 

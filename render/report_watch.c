@@ -1,7 +1,7 @@
 /* What each sensor watched, text and JSON (a report from Redis): the
- * servers it judged attempts to (DESIGN.md section 3, "Direction"), as
- * its sensor:<name> hash says them, so several sensors that watched
- * differently each say what. */
+ * servers it judged attempts to (DESIGN.md section 3, "Direction") and
+ * the `probe` vantage points its rules name, as its sensor:<name> hash
+ * says them, so several sensors that watched differently each say what. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -11,7 +11,7 @@
 #include "render/json.h"
 #include "render/render.h"
 
-#define WATCH_WORD_MAX 128 /* an address */
+#define WATCH_WORD_MAX 128 /* an address, or a prefix and its label */
 
 /* The next word of a space-separated list into buf (cut to fit); the
  * position after it, NULL at the end. */
@@ -59,6 +59,18 @@ void report_text_sensor_watch(FILE *f, const struct report_sensor *s)
 				s->not_watched);
 		fputc('\n', f);
 	}
+	if (s->probe_prefixes && s->n_probes) {
+		fprintf(f, "    probes: %zu named:", s->n_probes);
+		for (const char *p = s->probe_prefixes; (p = next_word(p, w, sizeof(w)));) {
+			char *eq = strchr(w, '=');
+			if (eq)
+				*eq = ' ';
+			fprintf(f, " %s%s", w, p[strspn(p, " ")] ? "," : "");
+		}
+		if (n_words(s->probe_prefixes) < s->n_probes)
+			fputs(" ...", f);
+		fputc('\n', f);
+	}
 }
 
 void report_json_sensor_watch(struct json *j, const struct report_sensor *s)
@@ -77,6 +89,25 @@ void report_json_sensor_watch(struct json *j, const struct report_sensor *s)
 			json_string(j, w);
 		json_array_end(j);
 		json_kv_uint(j, "not_watched_attempts", s->not_watched);
+		json_object_end(j);
+	} else
+		json_null(j);
+	json_key(j, "probes");
+	if (s->probe_prefixes) {
+		json_object_begin(j);
+		json_kv_uint(j, "named", s->n_probes);
+		json_key(j, "prefixes");
+		json_array_begin(j);
+		for (const char *p = s->probe_prefixes; (p = next_word(p, w, sizeof(w)));) {
+			char *eq = strchr(w, '=');
+			if (eq)
+				*eq = '\0';
+			json_object_begin(j);
+			json_kv_string(j, "prefix", w);
+			json_kv_string(j, "label", eq ? eq + 1 : NULL);
+			json_object_end(j);
+		}
+		json_array_end(j);
 		json_object_end(j);
 	} else
 		json_null(j);

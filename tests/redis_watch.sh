@@ -141,3 +141,40 @@ check "many servers: the record stays within its bound" sh -c \
 check "many servers: the text says the list is cut" grep -q '^    servers: 80 address(es) from rules: .* \.\.\.; 4 attempt' \
 	"$TMP/many.report.txt"
 
+# --- the rules' probe vantage points: named from Redis as in replay
+{ echo 'probe 203.0.113.9 vantage-a'; cat "$TMP/rules-server"; } >"$TMP/rules-probe"
+{ echo 'probe 203.0.113.10 vantage-b'; cat "$TMP/rules-probe"; } >"$TMP/rules-probes"
+stored probe mx1 "$TMP/rules-probe"
+report probe
+check "probe: sensor:mx1 records the probe vantage points" sh -c \
+	"[ \"\$($RCLI hmget probe:sensor:mx1 probes probe_prefixes | tr '\n' '|')\" = '1|203.0.113.9/32=vantage-a|' ]"
+check "probe: named as replay's, not seen" python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+ok = a["probe"]["named"] == 1 and all(a["probe"][k] == b["probe"][k] for k in ("named", "seen", "result"))
+sys.exit(0 if ok and b["probe"]["sensors_differ"] is False else 1)' \
+	"$TMP/probemx1.json" "$TMP/probe.report.json"
+check "probe: the sensor's own record in JSON" json_is "$TMP/probe.report.json" \
+	'd["sensors"][0]["probes"]' '{"named": 1, "prefixes": [{"prefix": "203.0.113.9/32", "label": "vantage-a"}]}'
+run_lw "$TMP/probe.replay.txt" "$TMP/err" replay -r "$TMP/rules-probe" "$TMP/mx.pcap"
+check "probe: the text has replay's Probe line" sh -c \
+	"grep '^Probe' '$TMP/probe.replay.txt' >'$TMP/a' && grep '^Probe' '$TMP/probe.report.txt' >'$TMP/b' && cmp -s '$TMP/a' '$TMP/b' && grep -q '^Probe: the rules name 1 probe vantage point(s); the sensor saw none' '$TMP/b'"
+check "probe: the text names the sensor's probes" \
+	grep -q '^    probes: 1 named: 203.0.113.9/32 vantage-a$' "$TMP/probe.report.txt"
+
+stored probes mx-a "$TMP/rules-probe"
+stored probes mx-b "$TMP/rules-probes"
+report probes
+check "probes, two sensors: the distinct ones named, the difference said" json_is "$TMP/probes.report.json" \
+	'[d["probe"]["named"], d["probe"]["sensors_differ"], [s["probes"]["named"] for s in d["sensors"]]]' \
+	'[2, true, [1, 2]]'
+check "probes, two sensors: the text says the rules differ" \
+	grep -q "^Probe: the rules name 2 probe vantage point(s) (the sensors' rules differ); the sensor saw none" \
+	"$TMP/probes.report.txt"
+
+stored probeold mx1 "$TMP/rules-probe"
+$RCLI hdel probeold:sensor:mx1 probes probe_prefixes >/dev/null
+report probeold
+check "probe, older sensor: named null, no Probe line" json_is "$TMP/probeold.report.json" \
+	'[d["probe"]["named"], d["sensors"][0]["probes"]]' '[null, null]'
+check "probe, older sensor: no Probe line" sh -c "! grep -q '^Probe' '$TMP/probeold.report.txt'"
