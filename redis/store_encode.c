@@ -492,7 +492,7 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 			  const char *tag)
 {
 	struct store *s = e->s;
-	/* seen:outbound holds the host's own addresses: few, not trimmed */
+	/* seen:<class> is trimmed with seen (store_trim.c) */
 	static const char *const indexes[] = {
 	    "seen",  "seen:allowed", "seen:exception", "seen:probe", "seen:outbound",
 	    "hours", "minutes",	     "attempts",       "reached",    "sensors"};
