@@ -4,8 +4,9 @@
 # (origin and addresses, bounded) and the attempts between two other hosts
 # it left alone; `lockwatch report` then says what `lockwatch replay` says
 # of the same capture, per sensor, and says so when sensors watched
-# differently instead of merging them silently. A sensor older than the
-# record leaves it unknown (null), as before.
+# differently instead of merging them silently; the same for the `probe`
+# vantage points of its rules, and for lockwatchd's flushes. A sensor
+# older than the record leaves it unknown (null), as before.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/redis_lib.sh"
 need python3
@@ -178,3 +179,14 @@ report probeold
 check "probe, older sensor: named null, no Probe line" json_is "$TMP/probeold.report.json" \
 	'[d["probe"]["named"], d["sensors"][0]["probes"]]' '[null, null]'
 check "probe, older sensor: no Probe line" sh -c "! grep -q '^Probe' '$TMP/probeold.report.txt'"
+
+# --- lockwatchd records the same at its flushes
+: >"$TMP/empty.conf"
+rc=0
+"$top_builddir/lockwatchd" -c "$TMP/empty.conf" -f --rules "$TMP/rules-probe" --redis "$URL" \
+	--redis-prefix daemon: --sensor-name mxd -r "$TMP/mx.pcap" >/dev/null 2>"$TMP/daemon.err" || rc=$?
+check "lockwatchd -r: stored, exit 0" [ "$rc" -eq 0 ]
+report daemon
+check "lockwatchd -r: servers and probes as the replay's" json_is "$TMP/daemon.report.json" \
+	'[d["servers"]["origin"], d["servers"]["addresses"], d["servers"]["not_watched_attempts"], d["probe"]["named"]]' \
+	'["rules", 2, 1, 1]'
