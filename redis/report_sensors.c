@@ -11,11 +11,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/store_batch.h"
+
 /* A word of a space-separated list, up to the first `stop` character. */
 struct word {
 	const char *s;
 	size_t len;
 };
+
+/* A list as the store writes it: within STORE_HEALTH_LIST_MAX bytes.
+ * Anything longer (not ours) is cut after its last whole word within the
+ * bound, so a hostile server cannot make the merge below slow. */
+static const char *keep_list(struct report_strings *st, const char *v)
+{
+	char buf[STORE_HEALTH_LIST_MAX + 1];
+	size_t n = strlen(v);
+
+	if (n <= STORE_HEALTH_LIST_MAX)
+		return report_strings_keep(st, v);
+	memcpy(buf, v, STORE_HEALTH_LIST_MAX);
+	n = v[STORE_HEALTH_LIST_MAX] == ' ' ? STORE_HEALTH_LIST_MAX : 0;
+	for (size_t i = STORE_HEALTH_LIST_MAX; n == 0 && i > 0; i--)
+		if (buf[i - 1] == ' ')
+			n = i - 1;
+	buf[n] = '\0';
+	return report_strings_keep(st, buf);
+}
 
 bool report_sensor_field(struct report_sensor *d, struct report_strings *st, const char *k,
 			 const char *v)
@@ -23,13 +44,13 @@ bool report_sensor_field(struct report_sensor *d, struct report_strings *st, con
 	if (!strcmp(k, "servers_origin"))
 		d->servers_origin = report_strings_keep(st, v);
 	else if (!strcmp(k, "servers"))
-		d->servers = report_strings_keep(st, v);
+		d->servers = keep_list(st, v);
 	else if (!strcmp(k, "servers_count"))
 		d->n_servers = (size_t)strtoull(v, NULL, 10);
 	else if (!strcmp(k, "not_watched_attempts"))
 		d->not_watched = strtoull(v, NULL, 10);
 	else if (!strcmp(k, "probe_prefixes"))
-		d->probe_prefixes = report_strings_keep(st, v);
+		d->probe_prefixes = keep_list(st, v);
 	else if (!strcmp(k, "probes"))
 		d->n_probes = (size_t)strtoull(v, NULL, 10);
 	else

@@ -190,3 +190,22 @@ report daemon
 check "lockwatchd -r: servers and probes as the replay's" json_is "$TMP/daemon.report.json" \
 	'[d["servers"]["origin"], d["servers"]["addresses"], d["servers"]["not_watched_attempts"], d["probe"]["named"]]' \
 	'["rules", 2, 1, 1]'
+
+# --- a record no sensor wrote (a hostile or broken server): the lists are
+# read within their bound, cut after a whole word
+stored big mx-a "$TMP/rules-probe"
+stored big mx-b "$TMP/rules-server"
+python3 -c '
+import sys
+sys.stdout.write(" ".join("10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255) for i in range(20000)))
+' >"$TMP/big.list"
+$RCLI -x hset big:sensor:mx-a servers <"$TMP/big.list" >/dev/null
+$RCLI -x hset big:sensor:mx-a probe_prefixes <"$TMP/big.list" >/dev/null
+report big
+check "a list past its bound: read within it, whole words" python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1])); s = d["sensors"][0]
+l, p = s["servers"]["list"], s["probes"]["prefixes"]
+ok = d["servers"]["origin"] == "mixed" and 50 < len(l) <= 1024 // 8 and 50 < len(p) <= 1024 // 8
+ok = ok and all(re.fullmatch(r"10\.\d+\.\d+\.\d+", a) for a in l) and l[-1] == "10.0.0.%d" % (len(l) - 1)
+sys.exit(0 if ok else 1)' "$TMP/big.report.json"
