@@ -49,7 +49,7 @@ int alert_priority(enum alert_event e);
 #define ALERT_F_COUNT	 (1u << 6) /* suppressed alerts, new drops */
 #define ALERT_F_TIME	 (1u << 7) /* time_us is the event's (packet) time */
 
-#define ALERT_EXTRA_MAX	  12 /* the summary carries 11 */
+#define ALERT_EXTRA_MAX	  16 /* the summary carries 14 */
 #define ALERT_EXTRA_LEN	  320
 #define ALERT_MESSAGE_LEN 512
 #define ALERT_SET_LEN	  64

@@ -42,6 +42,14 @@ struct report_sensor {
 	char name[64];
 	uint64_t last_flush_us, started_us;
 	uint64_t packets, kernel_drops, evictions, lost;
+	/* What it watched, from its sensor: hash (a report from Redis); the
+	 * strings NULL when it did not say (an older version). */
+	const char *servers_origin; /* servers_origin_name() */
+	const char *servers;	    /* the first watched addresses, space separated */
+	size_t n_servers;	    /* all of them, 0 when every one is watched */
+	uint64_t not_watched;	    /* attempts between two other hosts, since it started */
+	const char *probe_prefixes; /* "PREFIX=LABEL", space separated */
+	size_t n_probes;	    /* `probe` lines of its rules */
 };
 
 #define REPORT_MAX_COUNTERS 32
@@ -86,17 +94,25 @@ struct report {
 	unsigned input_errors; /* files cut short or unreadable mid-way */
 	const char *rules_digest;
 	/* `probe` vantage points the rules name; 0 also when not known (a
-	 * report from Redis): then the probe part shows only what was seen */
+	 * sensor in Redis older than the record): then the probe part shows
+	 * only what was seen. From Redis: the distinct ones of all sensors. */
 	size_t n_probes;
 	bool probes_known; /* n_probes is the rules' (replay, the daemon) */
+	/* from Redis: the sensors' rules name different ones */
+	bool probes_differ;
 
 	struct report_sensor *sensors;
 	size_t n_sensors;
 
 	/* direction (analyzer/servers.h): whose attempts were judged */
-	const char *servers_origin; /* servers_origin_name(); NULL: not known (Redis) */
+	const char *servers_origin; /* servers_origin_name(); NULL: see below */
 	size_t n_servers;	    /* watched addresses, 0 when every one is */
 	uint64_t ignored_server;    /* attempts between two hosts not watched */
+	/* From Redis, what the sensors recorded: origin NULL when none did
+	 * (older than the record); "mixed" with servers_differ when they
+	 * watched differently or only some said (each sensor's own in
+	 * sensors, n_servers then the distinct addresses they list). */
+	bool servers_differ;
 	struct hint_addr probable[REPORT_MAX_PROBABLE]; /* answers and sends: name it */
 	size_t n_probable;
 

@@ -6,6 +6,7 @@
 
 #include "rules/rules.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,26 @@ bool servers_equal(const struct servers *a, const struct servers *b)
 		if (!addr_equal(&a->addr[i], &b->addr[i]))
 			return false;
 	return true;
+}
+
+size_t servers_format(const struct servers *s, char *buf, size_t len)
+{
+	size_t used = 0, i;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < s->n; i++) {
+		char a[LW_ADDR_STRLEN];
+		addr_format(&s->addr[i], a, sizeof(a));
+		int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", a);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0'; /* whole addresses only */
+			break;
+		}
+		used += (size_t)n;
+	}
+	return i;
 }
 
 const char *servers_origin_name(enum servers_origin o)

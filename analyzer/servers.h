@@ -58,6 +58,9 @@ enum direction servers_direction(const struct servers *s, const struct lw_addr *
 				 const struct lw_addr *dst);
 /* true when both hold the same addresses under the same origin. */
 bool servers_equal(const struct servers *a, const struct servers *b);
+/* The addresses, space separated, as many whole ones as fit in buf (for
+ * the sensor: hash in Redis); returns how many were written. */
+size_t servers_format(const struct servers *s, char *buf, size_t len);
 /* "none named", "any", "rules", "--server", "interface" */
 const char *servers_origin_name(enum servers_origin o);
 

@@ -35,6 +35,11 @@ struct batch_folded {
 	uint32_t day; /* days since the epoch */
 };
 
+/* Bytes of each list of what a sensor watches in its sensor: hash (the
+ * servers, the probe vantage points): whole entries, a mail host has a
+ * handful; the counts beside them say when a list was cut. */
+#define STORE_HEALTH_LIST_MAX 1024
+
 /* Capture health, absolute values at the time the batch was taken. */
 struct store_health {
 	uint64_t started_us;
@@ -45,6 +50,16 @@ struct store_health {
 	uint64_t clock_jumps;
 	uint64_t sources_folded; /* the aggregate's, absolute */
 	char rules_digest[72];
+	/* What the sensor watches, for the report from Redis: the servers
+	 * (analyzer/servers.h). */
+	char servers_origin[16];	     /* servers_origin_name() */
+	uint32_t n_servers;		     /* watched addresses, 0: every one */
+	char servers[STORE_HEALTH_LIST_MAX]; /* the first of them, space separated */
+	uint64_t not_watched;		     /* attempts between two other hosts */
+	/* the rules' `probe` vantage points: how many, and the first of them
+	 * as "PREFIX=LABEL", space separated */
+	uint32_t n_probes;
+	char probe_prefixes[STORE_HEALTH_LIST_MAX];
 };
 
 struct store_batch {

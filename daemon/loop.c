@@ -55,8 +55,10 @@ static void on_attempt(const struct attempt *a, const struct rule_ref *ref, void
 
 	/* the hook runs after aggregation: a first reach counts the source */
 	if (sa && class_judged_outside(ref->cls) && outcome_reached((enum outcome)a->outcome) &&
-	    source_reached(sa) == 1)
+	    source_reached(sa) == 1) {
 		d->reached_sources++;
+		d->reached_probe += ref->cls == CLASS_PROBE;
+	}
 	alerter_attempt(d->alerter, a, ref, n);
 }
 
@@ -86,11 +88,20 @@ static void raise_summary(struct daemon *d, const char *why)
 	alert_add_field(&a, "LOCKWATCH_PACKETS", "%llu", (unsigned long long)nc.packets);
 	alert_add_field(&a, "LOCKWATCH_OUTSIDE_SOURCES", "%llu",
 			(unsigned long long)nc.outside_sources);
+	/* Every LOCKWATCH_OUTSIDE_* and LOCKWATCH_REACHED_* field counts
+	 * the outside class alone, the probe's vantage points apart (the
+	 * verdict judges both) */
+	uint64_t reached_outside = nc.reached_sources - d->reached_probe;
 	alert_add_field(&a, "LOCKWATCH_REACHED_SOURCES", "%llu",
-			(unsigned long long)nc.reached_sources);
+			(unsigned long long)reached_outside);
 	alert_add_field(&a, "LOCKWATCH_REACHED_WITHOUT_SYN", "%llu",
 			(unsigned long long)d->pipe->agg->totals[CLASS_OUTSIDE].without_syn);
 	alert_add_field(&a, "LOCKWATCH_KERNEL_DROPS", "%llu", (unsigned long long)nc.kernel_drops);
+	const struct counts *pr = &rep.totals[CLASS_PROBE];
+	alert_add_field(&a, "LOCKWATCH_PROBE_ATTEMPTS", "%llu", (unsigned long long)pr->attempts);
+	alert_add_field(&a, "LOCKWATCH_PROBE_SOURCES", "%llu", (unsigned long long)pr->sources);
+	alert_add_field(&a, "LOCKWATCH_PROBE_REACHED_SOURCES", "%llu",
+			(unsigned long long)d->reached_probe);
 	/* the host's own mail, counted apart (never an outside attempt) */
 	const struct counts *ob = &rep.totals[CLASS_OUTBOUND];
 	alert_add_field(&a, "LOCKWATCH_OUTBOUND_ATTEMPTS", "%llu",
@@ -104,12 +115,14 @@ static void raise_summary(struct daemon *d, const char *why)
 	alert_set_message(
 	    &a,
 	    "%s: verdict %s; %llu packets, %llu outside attempts from %llu sources, "
-	    "%llu reached (reached_without_syn %llu), %llu kernel drops; %llu outbound "
-	    "(the host's own mail)",
+	    "%llu reached (reached_without_syn %llu), %llu kernel drops; %llu probe attempts "
+	    "from %llu sources, %llu reached; %llu outbound (the host's own mail)",
 	    why, verdict, (unsigned long long)nc.packets, (unsigned long long)a.attempts,
-	    (unsigned long long)nc.outside_sources, (unsigned long long)nc.reached_sources,
+	    (unsigned long long)nc.outside_sources, (unsigned long long)reached_outside,
 	    (unsigned long long)d->pipe->agg->totals[CLASS_OUTSIDE].without_syn,
-	    (unsigned long long)nc.kernel_drops, (unsigned long long)ob->attempts);
+	    (unsigned long long)nc.kernel_drops, (unsigned long long)pr->attempts,
+	    (unsigned long long)pr->sources, (unsigned long long)d->reached_probe,
+	    (unsigned long long)ob->attempts);
 	report_release(&rep);
 	alerter_raise(d->alerter, &a, daemon_now_us(), false);
 }

@@ -28,7 +28,8 @@ struct daemon {
 	sd_event_source *capture_src; /* live: I/O; replay: defer */
 	struct daemon_store *store;   /* NULL without --redis (store.c) */
 	struct addrwatch *addrwatch;  /* following the interface (addrwatch.c), or NULL */
-	uint64_t reached_sources;     /* outside sources that reached, distinct */
+	uint64_t reached_sources;     /* outside and probe sources that reached, distinct */
+	uint64_t reached_probe;	      /* of them, probe vantage points */
 	uint64_t drops_reported;      /* kernel drops already alerted */
 	uint64_t alerts_lost;	      /* alert queue full: counted, never silent */
 	unsigned input_errors;	      /* replay files cut short */

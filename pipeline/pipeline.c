@@ -248,4 +248,11 @@ void pipeline_store_health(struct pipeline *p, struct capture *c, uint64_t start
 	h->tcp_truncated_tail = p->tcp_tail_cut;
 	h->clock_jumps = ts.clock_jumps;
 	snprintf(h->rules_digest, sizeof(h->rules_digest), "%s", digest ? digest : "");
+	snprintf(h->servers_origin, sizeof(h->servers_origin), "%s",
+		 servers_origin_name(p->servers->origin));
+	h->n_servers = (uint32_t)p->servers->n;
+	servers_format(p->servers, h->servers, sizeof(h->servers));
+	h->not_watched = p->agg->ignored_server;
+	h->n_probes = (uint32_t)rules_probe_count(p->rules);
+	rules_probes_format(p->rules, h->probe_prefixes, sizeof(h->probe_prefixes));
 }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "redis/report_redis.h"
+#include "redis/report_sensors.h"
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
@@ -51,6 +52,11 @@ static const char *keep(struct report_strings *st, const char *s)
 	if (d)
 		st->v[st->n++] = d;
 	return d;
+}
+
+const char *report_strings_keep(struct report_strings *st, const char *s)
+{
+	return keep(st, s);
 }
 
 /* Reads one reply; NULL with s->err set on I/O trouble or an error reply. */
@@ -191,7 +197,8 @@ static void sensor_field(void *ud, const char *k, const char *v)
 			x->digest = keep(x->st, v);
 		else if (strcmp(x->digest, v) != 0)
 			x->mixed = true;
-	}
+	} else
+		report_sensor_field(d, x->st, k, v);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -250,6 +257,7 @@ static int read_sensors(struct store *s, const struct report_query *q, struct re
 	r->n_sensors = n;
 	qsort(r->sensors, n, sizeof(*r->sensors), name_cmp);
 	r->rules_digest = x.mixed ? keep(st, "mixed") : x.digest;
+	report_sensors_merge(r, st);
 	/* the sensors count malformed packets as one number: an EFFECTIVE
 	 * reason names them all the same */
 	if (x.undecodable && r->n_malformed < REPORT_MAX_COUNTERS)

@@ -510,7 +510,7 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 			  const char *tag)
 {
 	struct store *s = e->s;
-	/* seen:outbound holds the host's own addresses: few, not trimmed */
+	/* seen:<class> is trimmed with seen (store_trim.c) */
 	static const char *const indexes[] = {
 	    "seen",  "seen:allowed", "seen:exception", "seen:probe", "seen:outbound",
 	    "hours", "minutes",	     "attempts",       "reached",    "sensors"};
@@ -527,7 +527,7 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 			      hl->outbound_attempts, hl->outbound_sources};
 	const unsigned nn = sizeof(n) / sizeof(n[0]);
 
-	cmd_begin(e, 2 + 2 * (nn + 6), -1); /* and the 6 below */
+	cmd_begin(e, 2 + 2 * (nn + 12), -1); /* and the 12 below */
 	arg(e, "HSET");
 	arg_key(e, "sensor:", s->sensor);
 	for (unsigned i = 0; i < nn; i++) {
@@ -547,6 +547,19 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	/* what the report needs to know before trusting the minute series */
 	arg(e, "minute_retention");
 	arg_u64(e, s->cfg.minute_retention_s);
+	/* what it watches, for the report (redis/report_sensors.c) */
+	arg(e, "servers_origin");
+	arg(e, hl->servers_origin);
+	arg(e, "servers_count");
+	arg_u64(e, hl->n_servers);
+	arg(e, "servers");
+	arg(e, hl->servers);
+	arg(e, "not_watched_attempts");
+	arg_u64(e, hl->not_watched);
+	arg(e, "probes");
+	arg_u64(e, hl->n_probes);
+	arg(e, "probe_prefixes");
+	arg(e, hl->probe_prefixes);
 	cmd_begin(e, 3, -1);
 	arg(e, "EXPIRE");
 	arg_key(e, "sensor:", s->sensor);

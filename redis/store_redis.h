@@ -31,9 +31,12 @@
  *                                 evictions sources_dropped undecodable
  *                                 tcp_truncated_tail clock_jumps sources_folded
  *                                 rules_digest version lost batch minute_retention
+ *                                 servers_origin servers_count servers
+ *                                 not_watched_attempts probes probe_prefixes
  * and the indexes that spare the report a SCAN:
  *   P seen                  zset  source (every class) -> last_seen
- *   P seen:<class>          zset  the same for allowed and exception sources
+ *   P seen:<class>          zset  the same for allowed, exception, probe
+ *                                 and outbound sources
  *   P hours                 zset  yyyymmddHH -> start of the hour (s)
  *   P minutes               zset  yyyymmddHHMM -> start of the minute (s)
  *   P sensors               set   sensor names
@@ -45,7 +48,7 @@
  * Keys expire after the retention; the indexes, refreshed by every flush,
  * are trimmed instead: after each batch lands, one script drops what is
  * older than the retention before the batch's newest sighting from seen,
- * attempts, reached and hours, and the minutes older than the minute
+ * seen:<class>, attempts, reached and hours, and the minutes older than the minute
  * retention from minutes (best effort, outside the transaction: a
  * server that refuses scripts still gets every count). */
 #ifndef LW_STORE_REDIS_H

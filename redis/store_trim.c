@@ -19,7 +19,8 @@
  * sighting (data time, so an old capture replayed never trims newer data)
  * from `seen`, `attempts` and `reached`, the hours that old from
  * `hours`, and the minutes older than the minute retention from `minutes`;
- * `seen:allowed` and `seen:exception` like `seen`. A script, because which
+ * the class indexes (`seen:allowed`, `seen:exception`, `seen:probe`,
+ * `seen:outbound`) like `seen`. A script, because which
  * members go is decided by `seen` while other sensors may be writing it; ZREM and ZREMRANGEBYSCORE
  * are allowed under maxmemory, so trimming still frees memory when writes are refused. */
 static const char trim_script[] =
@@ -35,6 +36,8 @@ static const char trim_script[] =
     "redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[4])\n"
     "redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[1])\n"
     "redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. ARGV[1])\n"
+    "redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', '(' .. ARGV[1])\n"
+    "redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. ARGV[1])\n"
     "return #old\n";
 
 /* After a batch landed: its own round trip, outside the transaction, so
@@ -46,7 +49,7 @@ void store_trim_indexes(struct store *s, const struct store_batch *b)
 {
 	uint64_t newest = 0, keep_us = (uint64_t)s->cfg.retention_s * 1000000u;
 	uint64_t keep_min_us = (uint64_t)s->cfg.minute_retention_s * 1000000u;
-	char k[7][256], cutoff[24], limit[16], hour[24], minute[24];
+	char k[9][256], cutoff[24], limit[16], hour[24], minute[24];
 
 	if (s->trim_refused || !s->c)
 		return;
@@ -62,9 +65,9 @@ void store_trim_indexes(struct store *s, const struct store_batch *b)
 	/* `minutes` the start of each minute in seconds */
 	snprintf(minute, sizeof(minute), "%" PRIu64,
 		 newest > keep_min_us ? (newest - keep_min_us) / 60000000u * 60u : 0);
-	const char *argv[15] = {"EVAL",
+	const char *argv[17] = {"EVAL",
 				trim_script,
-				"7",
+				"9",
 				store_key(s, "seen", k[0], sizeof(k[0])),
 				store_key(s, "attempts", k[1], sizeof(k[1])),
 				store_key(s, "reached", k[2], sizeof(k[2])),
@@ -72,11 +75,13 @@ void store_trim_indexes(struct store *s, const struct store_batch *b)
 				store_key(s, "minutes", k[4], sizeof(k[4])),
 				store_key(s, "seen:allowed", k[5], sizeof(k[5])),
 				store_key(s, "seen:exception", k[6], sizeof(k[6])),
+				store_key(s, "seen:probe", k[7], sizeof(k[7])),
+				store_key(s, "seen:outbound", k[8], sizeof(k[8])),
 				cutoff,
 				limit,
 				hour,
 				minute};
-	redisReply *r = redisCommandArgv(s->c, 14, argv, NULL);
+	redisReply *r = redisCommandArgv(s->c, 16, argv, NULL);
 	if (!r) {
 		redisFree(s->c); /* the next flush reconnects */
 		s->c = NULL;

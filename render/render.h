@@ -2,7 +2,8 @@
  * (report_text.c, with the timeline chart), JSON for scripts
  * (report_json.c, DESIGN.md section 10, on the small writer in json.c),
  * and the direction and probe parts of both (report_direction.c,
- * report_probe.c). It renders the
+ * report_probe.c) and what each sensor watched (report_watch.c). It
+ * renders the
  * model analyzer/report.h fills and decides nothing itself. It may include
  * common/, sensor/, rules/ and analyzer/. */
 #ifndef LW_RENDER_H
@@ -28,5 +29,10 @@ void report_json_direction(struct json *j, const struct report *r);
  * `probe` vantage points' attempts and what became of them. */
 void report_text_probe(FILE *f, const struct report *r);
 void report_json_probe(struct json *j, const struct report *r);
+/* What one sensor watched (report_watch.c, a report from Redis): its
+ * servers and probe vantage points, a line each under its capture line;
+ * "servers" and "probes" in its JSON object, null when it did not say. */
+void report_text_sensor_watch(FILE *f, const struct report_sensor *s);
+void report_json_sensor_watch(struct json *j, const struct report_sensor *s);
 
 #endif

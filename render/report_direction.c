@@ -32,10 +32,13 @@ void report_text_direction(FILE *f, const struct report *r)
 	if (out->attempts)
 		fprintf(f, "  (outbound: the watched host's own connections to another host's "
 			   "watched port, its mail going out; never judged)\n");
-	/* none named is today's default and the hint's business; Redis does
-	 * not know whose servers a sensor watched */
+	/* none named is today's default and the hint's business; a sensor
+	 * older than the record did not say whose servers it watched */
 	if (r->servers_origin && strcmp(r->servers_origin, "none named") != 0) {
-		if (r->n_servers)
+		if (r->servers_differ)
+			fprintf(f, "Servers: the sensors watched differently (each one's "
+				   "servers under Capture)");
+		else if (r->n_servers)
 			fprintf(f, "Servers: %zu address(es) from %s", r->n_servers,
 				r->servers_origin);
 		else
@@ -60,6 +63,8 @@ void report_json_direction(struct json *j, const struct report *r)
 	json_kv_string(j, "origin", r->servers_origin);
 	json_kv_uint(j, "addresses", r->n_servers);
 	json_kv_uint(j, "not_watched_attempts", r->ignored_server);
+	/* from Redis: origin "mixed", each sensor's own under "sensors" */
+	json_kv_bool(j, "sensors_differ", r->servers_differ);
 	json_object_end(j);
 	json_key(j, "probable_servers");
 	json_array_begin(j);

@@ -87,6 +87,7 @@ static void print_sensors(struct json *j, const struct report *r)
 		json_kv_uint(j, "kernel_drops", s->kernel_drops);
 		json_kv_uint(j, "evictions", s->evictions);
 		json_kv_uint(j, "lost", s->lost);
+		report_json_sensor_watch(j, s);
 		json_object_end(j);
 	}
 	json_array_end(j);

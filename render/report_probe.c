@@ -61,10 +61,10 @@ void report_text_probe(FILE *f, const struct report *r)
 		return;
 	if (p->attempts == 0) {
 		fprintf(f,
-			"Probe: the rules name %zu probe vantage point(s); the sensor saw none of "
-			"their attempts in the window (run lockwatch probe from one, or check "
+			"Probe: the rules name %zu probe vantage point(s)%s; the sensor saw none "
+			"of their attempts in the window (run lockwatch probe from one, or check "
 			"that the sensor captures the watched port).\n",
-			r->n_probes);
+			r->n_probes, r->probes_differ ? " (the sensors' rules differ)" : "");
 		return;
 	}
 	probe_labels(r, labels, sizeof(labels));
@@ -88,7 +88,7 @@ void report_json_probe(struct json *j, const struct report *r)
 
 	json_key(j, "probe");
 	json_object_begin(j);
-	/* how many the rules name; null from Redis, which does not know them */
+	/* how many the rules name; null from Redis when a sensor did not say */
 	json_key(j, "named");
 	if (r->probes_known)
 		json_uint(j, r->n_probes);
@@ -99,6 +99,9 @@ void report_json_probe(struct json *j, const struct report *r)
 	json_kv_uint(j, "attempts", p->attempts);
 	json_kv_uint(j, "sources", p->sources);
 	json_kv_uint(j, "reached", counts_reached(p));
+	/* from Redis: the sensors' rules name different ones (each sensor's
+	 * under "sensors"); named counts them all */
+	json_kv_bool(j, "sensors_differ", r->probes_differ);
 	json_key(j, "outcomes");
 	json_object_begin(j);
 	for (int o = 0; o < OUTCOME_COUNT; o++)

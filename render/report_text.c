@@ -185,6 +185,7 @@ static void print_capture(FILE *f, const struct report *r)
 			" kernel drops, %" PRIu64 " evictions\n",
 			s->name, last[0] ? last : "never", s->packets, s->kernel_drops,
 			s->evictions);
+		report_text_sensor_watch(f, s);
 		if (s->lost)
 			fprintf(f,
 				"    %" PRIu64 " attempt(s) not stored: Redis was away longer than "

@@ -302,6 +302,30 @@ size_t rules_probe_count(const struct rules *r)
 	return n;
 }
 
+size_t rules_probes_format(const struct rules *r, char *buf, size_t len)
+{
+	size_t used = 0, n = 0;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n_entries; i++) {
+		const struct entry *e = &r->entries[i];
+		char pfx[LW_ADDR_STRLEN + 8];
+		if (!e->probe)
+			continue;
+		rules_format_prefix(&e->net, e->plen, pfx, sizeof(pfx));
+		int k = snprintf(buf + used, len - used, "%s%s=%s", used ? " " : "", pfx, e->label);
+		if (k < 0 || (size_t)k >= len - used) {
+			buf[used] = '\0'; /* whole entries only */
+			break;
+		}
+		used += (size_t)k;
+		n++;
+	}
+	return n;
+}
+
 bool rules_set_in_force(const struct rules *r, const char *set)
 {
 	long s = rules_set_find(r, set);

@@ -88,6 +88,9 @@ unsigned rules_ports(const struct rules *r, const uint16_t **ret_ports);
 bool rules_server_any(const struct rules *r);
 /* How many `probe` vantage points the rules name. */
 size_t rules_probe_count(const struct rules *r);
+/* The `probe` vantage points as "PREFIX=LABEL", space separated, as many
+ * whole ones as fit in buf; returns how many were written. */
+size_t rules_probes_format(const struct rules *r, char *buf, size_t len);
 /* Short hex digest of the normalised rules, recorded beside each report. */
 const char *rules_digest(const struct rules *r);
 
