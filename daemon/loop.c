@@ -42,7 +42,8 @@ void daemon_counters(struct daemon *d, struct notify_counters *ret)
 	for (int c = 0; c < CLASS_OUTBOUND; c++) /* the host's own mail is no attempt */
 		ret->attempts += ag->totals[c].attempts;
 	ret->outside_sources = aggregate_sources(ag, CLASS_OUTSIDE, NULL);
-	ret->reached_sources = d->reached_sources;
+	/* outside alone, like outside_sources: the probe's vantage points apart */
+	ret->reached_sources = d->reached_sources - d->reached_probe;
 }
 
 /* ---- the pipeline's attempt hook --------------------------------------- */
@@ -91,9 +92,8 @@ static void raise_summary(struct daemon *d, const char *why)
 	/* Every LOCKWATCH_OUTSIDE_* and LOCKWATCH_REACHED_* field counts
 	 * the outside class alone, the probe's vantage points apart (the
 	 * verdict judges both) */
-	uint64_t reached_outside = nc.reached_sources - d->reached_probe;
 	alert_add_field(&a, "LOCKWATCH_REACHED_SOURCES", "%llu",
-			(unsigned long long)reached_outside);
+			(unsigned long long)nc.reached_sources);
 	alert_add_field(&a, "LOCKWATCH_REACHED_WITHOUT_SYN", "%llu",
 			(unsigned long long)d->pipe->agg->totals[CLASS_OUTSIDE].without_syn);
 	alert_add_field(&a, "LOCKWATCH_KERNEL_DROPS", "%llu", (unsigned long long)nc.kernel_drops);
@@ -118,7 +118,7 @@ static void raise_summary(struct daemon *d, const char *why)
 	    "%llu reached (reached_without_syn %llu), %llu kernel drops; %llu probe attempts "
 	    "from %llu sources, %llu reached; %llu outbound (the host's own mail)",
 	    why, verdict, (unsigned long long)nc.packets, (unsigned long long)a.attempts,
-	    (unsigned long long)nc.outside_sources, (unsigned long long)reached_outside,
+	    (unsigned long long)nc.outside_sources, (unsigned long long)nc.reached_sources,
 	    (unsigned long long)d->pipe->agg->totals[CLASS_OUTSIDE].without_syn,
 	    (unsigned long long)nc.kernel_drops, (unsigned long long)pr->attempts,
 	    (unsigned long long)pr->sources, (unsigned long long)d->reached_probe,

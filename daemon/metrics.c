@@ -97,6 +97,10 @@ int metrics_render(FILE *f, const struct metrics_sample *m)
 	one(f, "lockwatch_reached_sources", "gauge",
 	    "Distinct outside sources with an attempt accepted or better (reached the server).",
 	    m->reached_sources);
+	one(f, "lockwatch_probe_reached_sources", "gauge",
+	    "Distinct probe vantage points (the rules' probe lines) with an attempt accepted or "
+	    "better: a probe that got through.",
+	    m->probe_reached_sources);
 	verdict(f, m);
 	one(f, "lockwatch_packets_total", "counter", "Packets captured and analysed.", m->packets);
 	one(f, "lockwatch_kernel_drops_total", "counter",
@@ -205,7 +209,8 @@ void daemon_metrics_write(struct daemon *d)
 	m.sensor = d->cfg->sensor_name;
 	m.version = PACKAGE_VERSION;
 	m.started_us = d->started_us;
-	m.reached_sources = d->reached_sources;
+	m.reached_sources = d->reached_sources - d->reached_probe;
+	m.probe_reached_sources = d->reached_probe;
 	m.packets = cs.packets;
 	m.kernel_drops = cs.kernel_drops;
 	m.alerts_deduped = as.deduped;

@@ -20,7 +20,8 @@ struct metrics_sample {
 	enum verdict verdict;
 	struct counts totals[CLASS_COUNT]; /* exclusive outcomes; sources distinct */
 	bool outside_estimated;		   /* totals[OUTSIDE].sources is an estimate */
-	uint64_t reached_sources;
+	uint64_t reached_sources;	   /* outside alone */
+	uint64_t probe_reached_sources;	   /* the probe's vantage points */
 	uint64_t packets, kernel_drops, evictions;
 	uint64_t alerts_deduped, alerts_flood, alerts_lost;
 	bool redis; /* the redis_* metrics only with a store */

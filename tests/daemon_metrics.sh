@@ -90,6 +90,7 @@ check "sources: 5 outside, 2 reached; verdict not_effective alone" expect "$M" <
 lockwatch_outside_sources 5
 lockwatch_outside_sources_estimated 0
 lockwatch_reached_sources 2
+lockwatch_probe_reached_sources 0
 lockwatch_verdict{verdict="not_effective"} 1
 lockwatch_verdict{verdict="effective"} 0
 lockwatch_verdict{verdict="unproven"} 0

@@ -26,8 +26,11 @@ RULES
 S
 rc=0
 "$LOCKWATCHD" --rules "$TMP/rules" --sensor-name "$SENSOR_BASE-probe" -r "$TMP/probe.pcap" \
-	>"$TMP/probe.out" 2>"$TMP/probe.err" || rc=$?
+	--metrics-file "$TMP/m.prom" >"$TMP/probe.out" 2>"$TMP/probe.err" || rc=$?
 check "exit status 0" [ "$rc" -eq 0 ]
+check "metrics: reached outside sources and the probe's apart, as in the summary" sh -c \
+	"grep -qx 'lockwatch_reached_sources 1' '$TMP/m.prom' &&
+	 grep -qx 'lockwatch_probe_reached_sources 1' '$TMP/m.prom'"
 summary_logged() {
 	journal_dump "$SENSOR_BASE-probe" "$TMP/probe.json" 1 &&
 		python3 - "$TMP/probe.json" <<'PY'
