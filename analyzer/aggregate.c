@@ -191,7 +191,7 @@ void aggregate_free(struct aggregate *ag)
 	free(ag->pending);
 	free(ag->hours);
 	free(ag->minutes);
-	free(ag->folded);
+	free(ag->fold_days);
 	free(ag->src);
 	free(ag->slots);
 	free(ag);

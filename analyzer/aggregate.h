@@ -137,14 +137,15 @@ struct aggregate {
 	uint32_t pending_full_at;	  /* sources changed that call it; 0: the table's size */
 	uint64_t fold_tokens, fold_at_us; /* one-attempt sources written before folding */
 	/* folded when a change found the pending table full (a live flood):
-	 * their addresses, for the batch's HyperLogLog */
-	struct batch_folded *folded;
-	uint32_t n_folded, cap_folded;
+	 * their addresses counted into their day's HyperLogLog registers
+	 * (common/hll.h), which the next batch takes over */
+	struct lw_hll_day *fold_days;
+	uint32_t n_fold_days, n_folded;
 	uint32_t fold_cursor;	/* where the next search for a pending one to fold starts */
 	bool fold_none_pending; /* that search found none since the last batch */
 };
 
-struct batch_folded;
+struct lw_hll_day;
 
 struct aggregate *aggregate_new(uint32_t max_sources);
 void aggregate_free(struct aggregate *ag);
@@ -197,8 +198,8 @@ struct store_batch;
 /* Moves the pending changes into a new self-contained batch (its health is
  * left for the caller to fill) and starts over. Under a flood (the source
  * table full, or new one-attempt blocked outside sources beyond
- * LW_STORE_FOLD_BURST and LW_STORE_FOLD_RATE a second) those are folded: the batch lists them for
- * the HyperLogLog only and counts them per hour; one that attempts again is then sent with all its
+ * LW_STORE_FOLD_BURST and LW_STORE_FOLD_RATE a second) those are folded: the batch counts them in
+ * their day's HyperLogLog registers and per hour; one that attempts again is then sent with all its
  * counts. Reached sources and exceptions are never folded; cheap enough for the capture thread: the
  * work is proportional to the sources changed. Returns NULL when out of memory, and the changes
  * then stay pending. */

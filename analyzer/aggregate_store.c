@@ -13,6 +13,7 @@
 
 #include "analyzer/store_batch.h"
 #include "common/bounds.h"
+#include "common/hll.h"
 
 void aggregate_track_changes(struct aggregate *ag)
 {
@@ -26,6 +27,7 @@ void aggregate_track_changes(struct aggregate *ag)
 	ag->n_pending = 0;
 	ag->pending_lost = 0;
 	ag->n_folded = 0;
+	ag->n_fold_days = 0;
 	ag->fold_none_pending = false;
 	ag->track = true;
 }
@@ -99,28 +101,19 @@ static struct hour_counts *pending_hour(struct aggregate *ag, uint64_t first_us)
 }
 
 /* Folds a source now, between batches: its attempt is in the hour's
- * counts already; its address goes to the list for the HyperLogLog while
- * the list has room (LW_STORE_FOLD_HELD). s: its record, NULL if evicted.
- * False when its hour is not pending (out of memory earlier). */
+ * counts already; its address goes into its day's HyperLogLog registers
+ * (a constant 16 KiB a day however many a flood brings). s: its record,
+ * NULL if evicted. False when its hour is not pending or out of memory
+ * (it is then held as any other). */
 static bool fold_now(struct aggregate *ag, const struct lw_addr *addr, uint64_t first_us,
 		     uint64_t last_us, struct source_agg *s)
 {
 	struct hour_counts *h = pending_hour(ag, first_us);
 
-	if (!h)
+	if (!h || lw_hll_days_add(&ag->fold_days, &ag->n_fold_days, addr,
+				  (uint32_t)(last_us / 86400000000ULL)) < 0)
 		return false;
-	if (ag->n_folded == ag->cap_folded && ag->cap_folded < LW_STORE_FOLD_HELD) {
-		uint32_t cap = ag->cap_folded ? ag->cap_folded * 2 : 1024;
-		struct batch_folded *n = realloc(ag->folded, (size_t)cap * sizeof(*n));
-		if (n) {
-			ag->folded = n;
-			ag->cap_folded = cap;
-		}
-	}
-	if (ag->n_folded < ag->cap_folded) {
-		ag->folded[ag->n_folded].addr = *addr;
-		ag->folded[ag->n_folded++].day = (uint32_t)(last_us / 86400000000ULL);
-	}
+	ag->n_folded++;
 	h->sources_folded++;
 	ag->sources_folded++;
 	if (s)
@@ -154,8 +147,8 @@ static bool fold_one_pending(struct aggregate *ag)
 }
 
 /* The changes of one interval are bounded by pending_full_at sources (the
- * table's size when 0) and as many folded addresses: reaching either calls
- * pending_full, which takes a batch when it can (an offline run waits for
+ * table's size when 0): reaching it calls pending_full, which takes a
+ * batch when it can (an offline run waits for
  * Redis to make room; the live sensor sends early unless a batch is in
  * flight). When the table is still full (a live flood while Redis works
  * on the last batch), a blocked source seen once is folded now rather
@@ -168,7 +161,7 @@ static bool track_room(struct aggregate *ag, uint32_t idx, const struct attempt 
 			    ? ag->pending_full_at
 			    : ag->max_src;
 
-	if (ag->pending_full && (ag->n_pending >= full || ag->n_folded >= full))
+	if (ag->pending_full && ag->n_pending >= full)
 		ag->pending_full(ag, ag->pending_full_ctx); /* may take a batch */
 	if (ag->n_pending < full)
 		return true;
@@ -279,14 +272,14 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 
 	if (!b)
 		return NULL;
-	/* The addresses folded since the last batch change hands, not copied:
-	 * under a flood they are the bulk of it. Given back on failure. */
+	/* The registers of the sources folded since the last batch change
+	 * hands. Given back on failure. */
 	uint32_t n_folded = ag->n_folded;
-	b->folded = ag->folded;
+	b->days = ag->fold_days;
+	b->n_days = ag->n_fold_days;
 	b->n_folded = ag->n_folded;
-	b->cap_folded = ag->cap_folded;
-	ag->folded = NULL;
-	ag->cap_folded = 0;
+	ag->fold_days = NULL;
+	ag->n_fold_days = 0;
 	mark_folds(ag);
 	for (uint32_t i = 0; i < ag->n_pending; i++) {
 		const struct source_pending *pe = &ag->pending[i];
@@ -356,10 +349,12 @@ struct store_batch *aggregate_take_batch(struct aggregate *ag)
 	ag->n_minutes = 0;
 	return b;
 fail:
-	ag->folded = b->folded; /* its first n_folded are the aggregate's */
+	/* the registers may hold some of the pending ones too: counted again
+	 * with the next batch, which adds nothing to a register */
+	ag->fold_days = b->days;
+	ag->n_fold_days = b->n_days;
 	ag->n_folded = n_folded;
-	ag->cap_folded = b->cap_folded;
-	b->folded = NULL;
+	b->days = NULL;
 	store_batch_free(b);
 	return NULL;
 }

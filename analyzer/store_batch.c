@@ -19,7 +19,7 @@ void store_batch_free(struct store_batch *b)
 	free(b->src);
 	free(b->hours);
 	free(b->minutes);
-	free(b->folded);
+	free(b->days);
 	free(b->strs);
 	free(b);
 }
@@ -79,11 +79,8 @@ struct batch_source *store_batch_add_source(struct store_batch *b, const struct 
 
 int store_batch_add_folded(struct store_batch *b, const struct lw_addr *addr, uint64_t last_us)
 {
-	if (grow(&b->folded, &b->cap_folded, (uint64_t)b->n_folded + 1, sizeof(*b->folded), 1024) <
-	    0)
+	if (lw_hll_days_add(&b->days, &b->n_days, addr, (uint32_t)(last_us / 86400000000ULL)) < 0)
 		return -1;
-	b->folded[b->n_folded].addr = *addr;
-	b->folded[b->n_folded].day = (uint32_t)(last_us / 86400000000ULL);
 	b->n_folded++;
 	return 0;
 }
@@ -204,14 +201,8 @@ static int merge_source(struct store_batch *into, struct batch_source *d,
 
 static int merge_folded(struct store_batch *into, const struct store_batch *from)
 {
-	if (grow(&into->folded, &into->cap_folded, (uint64_t)into->n_folded + from->n_folded,
-		 sizeof(*into->folded), 1024) < 0)
-		return -1;
-	if (from->n_folded)
-		memcpy(into->folded + into->n_folded, from->folded,
-		       (size_t)from->n_folded * sizeof(*from->folded));
 	into->n_folded += from->n_folded;
-	return 0;
+	return lw_hll_days_merge(&into->days, &into->n_days, from->days, from->n_days) < 0 ? -1 : 0;
 }
 
 static int merge_periods(struct store_batch *into, const struct hour_counts *v, uint32_t n,

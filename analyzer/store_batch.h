@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "analyzer/aggregate.h"
+#include "common/hll.h"
 
 #define BATCH_NOSTR UINT32_MAX /* no string at this offset */
 
@@ -26,13 +27,6 @@ struct batch_source {
 	uint64_t first_us, last_us, reached_us;
 	struct counts c; /* c.sources unused */
 	uint32_t next;	 /* merge hash chain (index + 1, 0 = end) */
-};
-
-/* A source folded under a flood: only its address (for the day's
- * HyperLogLog) and the day of its attempt. */
-struct batch_folded {
-	struct lw_addr addr;
-	uint32_t day; /* days since the epoch */
 };
 
 /* Bytes of each list of what a sensor watches in its sensor: hash (the
@@ -69,9 +63,12 @@ struct store_batch {
 	uint32_t n_hours, cap_hours;
 	struct hour_counts *minutes; /* the same per minute (.hour: the minute) */
 	uint32_t n_minutes, cap_minutes;
-	struct batch_folded *folded; /* folded sources (their counts are in hours) */
-	uint32_t n_folded, cap_folded;
-	char *strs; /* NUL-terminated strings referenced by offset */
+	/* Folded sources: their counts are in hours, their addresses in the
+	 * registers of their day's HyperLogLog (16 KiB a day, however many) */
+	struct lw_hll_day *days;
+	uint32_t n_days;
+	uint32_t n_folded; /* sources folded into days */
+	char *strs;	   /* NUL-terminated strings referenced by offset */
 	uint32_t n_strs, cap_strs;
 	struct store_health health;
 	uint64_t lost; /* attempts whose per-source counts were dropped in merges */
@@ -83,7 +80,9 @@ void store_batch_free(struct store_batch *b);
 /* Appends a source (copying its strings); NULL when out of memory. */
 struct batch_source *store_batch_add_source(struct store_batch *b, const struct lw_addr *addr,
 					    const char *label, const char *helo);
-/* Adds a folded source; -1 when out of memory. */
+/* Adds a folded source: its address to its day's registers (past
+ * LW_HLL_DAYS_MAX days in one batch the fold is counted, the address
+ * not); -1 when out of memory (nothing counted). */
 int store_batch_add_folded(struct store_batch *b, const struct lw_addr *addr, uint64_t last_us);
 /* The counters of the hour starting at `hour` (hours since the epoch),
  * created zeroed on first use; NULL when out of memory. */
@@ -108,7 +107,7 @@ int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 void store_batch_trim(struct store_batch *b, uint32_t max_sources);
 
 /* Folds blocked one-attempt outside sources (no label, HELO or reach: the
- * report needs nothing of them but the count) into the folded list, each
+ * report needs nothing of them but the count) into their day's registers, each
  * counted in the hour of its attempt, until at most max_sources are left
  * or none is foldable; returns how many were folded. */
 uint32_t store_batch_fold(struct store_batch *b, uint32_t max_sources);

@@ -69,10 +69,6 @@
  * -r) sends a batch before its flush interval ends: a batch and its
  * encoding stay within a few MiB under a flood */
 #define LW_STORE_BATCH_SOURCES 8192
-/* addresses of sources folded between two batches (20 B each) when the
- * table of changes is full; past it a fold is counted, its address not
- * added to the HyperLogLog */
-#define LW_STORE_FOLD_HELD 262144
 /* worst sources listed in the report, text and JSON; --top (0: all) */
 #define LW_REPORT_SOURCES_DEFAULT 20
 

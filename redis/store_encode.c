@@ -371,37 +371,19 @@ static void merge_day(struct enc *e, uint32_t day, const uint8_t *regs, uint8_t 
 	arg_u64(e, e->s->cfg.retention_s);
 }
 
-/* Folded sources still count in the day's distinct sources: their
- * HyperLogLog is built here (store_hll.c), one per day (a batch rarely
- * spans more than one), and merged, with the registers the store holds
- * from batches Redis did not take. Redis then hashes nothing per source,
- * and a batch resent after an unknown outcome merges the same registers
+/* Folded sources still count in the day's distinct sources: the batch
+ * carries their registers, one array per day (common/hll.h), merged here
+ * as Redis's dense HyperLogLog. Redis then hashes nothing per source, and
+ * a batch resent after an unknown outcome merges the same registers
  * again, which counts nothing twice. */
 static void encode_folded(struct enc *e, const struct store_batch *b)
 {
-	uint8_t *regs = NULL, *dense = NULL;
+	uint8_t *dense = NULL;
 
-	if (b->n_folded || e->s->n_held_days) {
-		regs = malloc(STORE_HLL_REGISTERS);
-		dense = malloc(STORE_HLL_DENSE_SIZE);
-		if (!regs || !dense)
-			e->failed = -1;
-	}
-	for (uint32_t i = 0; i < b->n_folded && !e->failed; i++) {
-		uint32_t day = b->folded[i].day, j;
-		for (j = 0; j < i && b->folded[j].day != day; j++)
-			;
-		if (j < i)
-			continue; /* this day was written */
-		memset(regs, 0, STORE_HLL_REGISTERS);
-		for (j = i; j < b->n_folded; j++)
-			if (b->folded[j].day == day)
-				store_hll_add_addr(regs, &b->folded[j].addr);
-		merge_day(e, day, regs, dense);
-	}
-	for (uint32_t i = 0; i < e->s->n_held_days && !e->failed; i++)
-		merge_day(e, e->s->held_days[i].day, e->s->held_days[i].regs, dense);
-	free(regs);
+	if (b->n_days && !(dense = malloc(STORE_HLL_DENSE_SIZE)))
+		e->failed = -1;
+	for (uint32_t i = 0; i < b->n_days && !e->failed; i++)
+		merge_day(e, b->days[i].day, b->days[i].regs, dense);
 	free(dense);
 }
 

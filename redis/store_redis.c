@@ -233,7 +233,6 @@ void store_free(struct store *s)
 	disconnect(s);
 	store_batch_free(s->pending);
 	store_batch_free(s->unknown);
-	free(s->held_days);
 	if (s->password) {
 		/* not a guarantee, but the secret need not linger in freed memory */
 		memset(s->password, 0, strlen(s->password));
@@ -248,7 +247,7 @@ void store_free(struct store *s)
 
 bool store_holding(const struct store *s)
 {
-	return s->pending || s->unknown || s->lost_dirty || s->n_held_days;
+	return s->pending || s->unknown || s->lost_dirty;
 }
 
 const char *store_key(const struct store *s, const char *part, char *buf, size_t len)
@@ -476,32 +475,23 @@ bool store_tag_landed(const struct redisReply *r, const char *tag)
 
 /* Keeps a held batch within the bounds, in sources (max_pending) and in
  * bytes (STORE_MAX_PENDING_BYTES): blocked one-attempt outside sources are
- * folded first (their attempts are in the series already), and only what
- * still does not fit is dropped and counted as lost. Past half the bytes,
- * the addresses of folded sources are dropped too: the distinct estimate
- * then undercounts, the counts do not. An offline run never drops anything
- * (it waits for Redis instead, store_flush_wait). */
+ * folded first (their attempts are in the series already, their addresses
+ * go into their day's registers, 16 KiB a day however many), and only what
+ * still does not fit is dropped and counted as lost. An offline run never
+ * drops anything (it waits for Redis instead, store_flush_wait). */
 static void bound_held(struct store *s, struct store_batch *p)
 {
-	size_t folded_max = STORE_MAX_PENDING_BYTES / 2 / sizeof(struct batch_folded);
 	uint32_t max = s->cfg.max_pending;
 
 	if (!p || s->cfg.offline_wait_ms)
 		return;
-	/* the folded addresses become their days' registers: a constant
-	 * 16 KiB a day, however long Redis stays away and however many
-	 * addresses a flood spoofs (out of memory: they stay addresses) */
-	store_hll_hold(&s->held_days, &s->n_held_days, p);
-	if (p->n_folded > folded_max)
-		p->n_folded = (uint32_t)folded_max;
-	size_t by_bytes = (STORE_MAX_PENDING_BYTES - p->n_folded * sizeof(struct batch_folded)) /
-			  sizeof(struct batch_source);
+	size_t by_bytes =
+	    (STORE_MAX_PENDING_BYTES - p->n_days * sizeof(*p->days)) / sizeof(struct batch_source);
 	if (by_bytes < max)
 		max = (uint32_t)by_bytes;
 	if (p->n_src > max) {
 		s->sources_folded += store_batch_fold(p, max);
 		s->lost_dirty = true; /* the sensor's sources_folded changed */
-		store_hll_hold(&s->held_days, &s->n_held_days, p);
 	}
 	store_batch_trim(p, max);
 }
@@ -569,13 +559,12 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 	if (s->unknown && resolve_unknown(s) < 0)
 		return hold(s);
 	if (!s->pending) {
-		if (!s->lost_dirty && !s->n_held_days) {
+		if (!s->lost_dirty) {
 			s->err = STORE_OK;
 			s->errstr[0] = '\0';
 			return 0;
 		}
-		/* only the lost count changed, or held registers are left
-		 * from a batch that landed unknown: an empty batch carries it */
+		/* only the lost count changed: an empty batch carries it */
 		s->pending = store_batch_new();
 		if (!s->pending)
 			return store_set_err(s, STORE_ERR_NOMEM, "redis: out of memory");
@@ -590,7 +579,6 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 		s->lost_dirty = rc == 1;
 		s->batches++;
 		s->sources_written += p->n_src;
-		s->n_held_days = 0; /* merged by this batch */
 		store_trim_indexes(s, p);
 		s->backoff_ms = 0;
 		s->next_try_ms = 0;

@@ -111,7 +111,6 @@ enum store_fault {
 };
 
 struct redisContext;
-struct store_hll_day;
 
 struct store {
 	int err;	  /* enum store_err of the last failure, 0 after a success */
@@ -142,11 +141,6 @@ struct store {
 	bool lost_dirty; /* lost changed after the last write of sensor:<name> */
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
-	/* Folded sources of batches Redis did not take yet, as registers
-	 * (their addresses are not kept): merged into every batch sent until
-	 * one lands; merging twice counts nothing twice. */
-	struct store_hll_day *held_days;
-	uint32_t n_held_days;
 	char *buf; /* the RESP pipeline being built */
 	size_t len, cap;
 	bool spilling;	  /* sending a batch: buf goes out as it fills */

@@ -199,7 +199,7 @@ static struct store_batch *folded_batch(unsigned from, unsigned n, uint64_t when
 
 	assert_non_null(b);
 	for (unsigned i = from; i < from + n; i++) {
-		snprintf(ip, sizeof(ip), "2001:db8:f0:%x::%x", i >> 16, (i & 0xffff) + 1);
+		snprintf(ip, sizeof(ip), "2001:db8:f0:%x::%x", i >> 12, (i & 0xfff) + 1);
 		assert_int_equal(addr_parse(ip, &a), 0);
 		assert_int_equal(store_batch_add_folded(b, &a, when_us), 0);
 	}
@@ -219,9 +219,10 @@ static void assert_near(long long got, long long want)
 }
 
 /* 40,000 folded sources over two days while Redis is away: the held
- * batch keeps none of their addresses, two days of registers instead;
- * when Redis is back (and the first batch's reply is lost on the way),
- * each day counts its own sources once and the fold is counted once. */
+ * batch is two days of registers, whatever the number of sources; when
+ * Redis is back (the first try lost before EXEC, the second's reply lost
+ * after it), each day counts its own sources once and the fold is
+ * counted once. */
 static void test_held_as_registers(void **state)
 {
 	struct store *s = open_store("hr:", 1048576);
@@ -232,16 +233,21 @@ static void test_held_as_registers(void **state)
 		assert_int_equal(store_flush_batch(s, folded_batch(k * 10000, 10000, DAY1_US)), -1);
 	assert_int_equal(store_flush_batch(s, folded_batch(30000, 10000, DAY1_US + DAY_US)), -1);
 	assert_non_null(s->pending);
-	assert_int_equal(s->pending->n_folded, 0);
-	assert_null(s->pending->folded);
-	assert_int_equal(s->n_held_days, 2);
+	assert_int_equal(s->pending->n_folded, 40000);
+	assert_int_equal(s->pending->n_days, 2);
 	assert_int_equal(s->lost, 0);
 
 	redis_start();
+	s->fault = STORE_FAULT_BEFORE_EXEC; /* queued, connection lost before EXEC */
+	assert_int_equal(store_flush_batch(s, NULL), -1);
+	assert_int_equal(s->fault, STORE_FAULT_NONE);
+	assert_non_null(s->unknown);	   /* found not applied on the next try */
+	msleep(50);			   /* past the reconnect delay */
 	s->fault = STORE_FAULT_LOSE_REPLY; /* EXEC applied, its reply lost */
-	store_flush_batch(s, NULL);
+	assert_int_equal(store_flush_batch(s, NULL), -1);
+	assert_int_equal(s->fault, STORE_FAULT_NONE);
+	assert_non_null(s->unknown);
 	flush_all(s);
-	assert_int_equal(s->n_held_days, 0);
 	redisContext *c = control();
 	assert_near(integer(c, "PFCOUNT %s", "hr:sources:20261102"), 30000);
 	assert_near(integer(c, "PFCOUNT %s", "hr:sources:20261103"), 10000);
@@ -252,13 +258,51 @@ static void test_held_as_registers(void **state)
 	store_free(s);
 }
 
+/* A flood while a batch is in flight folds every source past the bound as
+ * it comes, however many: their day's registers stay 16 KiB, and all of
+ * them are in the day's distinct sources once the batch lands. (The fold
+ * kept at most 262,144 addresses before, the rest uncounted.) */
+static void test_fold_many_in_flight(void **state)
+{
+	struct hook h = {.take = false};
+	struct aggregate *ag = aggregate_new(400000);
+	struct store *s = open_store("fm:", 1048576);
+	char ip[48];
+
+	(void)state;
+	assert_non_null(ag);
+	aggregate_track_changes(ag);
+	ag->pending_full = on_full;
+	ag->pending_full_ctx = &h;
+	ag->pending_full_at = BOUND;
+	for (unsigned i = 0; i < 300000; i++) {
+		snprintf(ip, sizeof(ip), "2001:db8:f2:%x::%x", i >> 12, (i & 0xfff) + 1);
+		one(ag, ip, 0, OUTCOME_UNANSWERED, CLASS_OUTSIDE);
+	}
+	assert_int_equal(ag->n_folded, 300000 - BOUND);
+	assert_int_equal(ag->n_fold_days, 1);
+	struct store_batch *b = take(ag);
+	assert_int_equal(ag->n_fold_days, 0); /* handed to the batch */
+	assert_int_equal(b->n_src + b->n_folded, 300000);
+	assert_int_equal(b->n_days, 1);
+	store_flush_batch(s, b);
+	flush_all(s);
+	redisContext *c = control();
+	assert_near(integer(c, "PFCOUNT %s", "fm:sources:20261102"), 300000);
+	assert_int_equal(hget_int(c, "fm:series:2026110209", "outside:attempts"), 300000);
+	assert_int_equal(hget_int(c, "fm:series:2026110209", "outside:sources_folded"),
+			 300000 - BOUND);
+	redisFree(c);
+	store_free(s);
+	aggregate_free(ag);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bound_in_flight),
-	    cmocka_unit_test(test_bound_sent_early),
-	    cmocka_unit_test(test_large_batch_spilled),
-	    cmocka_unit_test(test_held_as_registers),
+	    cmocka_unit_test(test_bound_in_flight),	cmocka_unit_test(test_bound_sent_early),
+	    cmocka_unit_test(test_large_batch_spilled), cmocka_unit_test(test_held_as_registers),
+	    cmocka_unit_test(test_fold_many_in_flight),
 	};
 
 	signal(SIGPIPE, SIG_IGN); /* a write to a server that went away */

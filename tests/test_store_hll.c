@@ -1,4 +1,4 @@
-/* The HyperLogLog the store builds for folded sources (store_hll.c),
+/* The HyperLogLog built for folded sources (common/hll.c, store_hll.c),
  * against a real redis-server started by the test: PFMERGE accepts it,
  * and the registers it merges are exactly those PFADD of the same
  * addresses makes, so PFCOUNT answers the same, for 0, 1, 1,000 and
@@ -107,7 +107,7 @@ static redisReply *registers(const char *key)
 
 static void compare(unsigned n)
 {
-	uint8_t *regs = calloc(STORE_HLL_REGISTERS, 1), *dense = malloc(STORE_HLL_DENSE_SIZE);
+	uint8_t *regs = calloc(LW_HLL_REGISTERS, 1), *dense = malloc(STORE_HLL_DENSE_SIZE);
 	const char **argv = malloc(sizeof(*argv) * 10002);
 	char(*text)[LW_ADDR_STRLEN] = malloc(10000 * sizeof(*text));
 	struct lw_addr a;
@@ -123,7 +123,7 @@ static void compare(unsigned n)
 		argv[1] = "ref";
 		for (; k < 10000 && i < n; k++, i++) {
 			address(i, &a);
-			store_hll_add_addr(regs, &a);
+			lw_hll_add_addr(regs, &a);
 			argv[2 + k] = addr_format(&a, text[k], sizeof(text[k]));
 		}
 		command_ok(redisCommandArgv(rc, (int)k + 2, argv, NULL), "PFADD");
@@ -182,7 +182,7 @@ static void test_many(void **state)
  * before the flood): the union, as PFADD of both would give. */
 static void test_merge_into_existing(void **state)
 {
-	uint8_t *regs = calloc(STORE_HLL_REGISTERS, 1), *dense = malloc(STORE_HLL_DENSE_SIZE);
+	uint8_t *regs = calloc(LW_HLL_REGISTERS, 1), *dense = malloc(STORE_HLL_DENSE_SIZE);
 	char ip[LW_ADDR_STRLEN];
 	struct lw_addr a;
 
@@ -197,7 +197,7 @@ static void test_merge_into_existing(void **state)
 		if (i < 1000)
 			command_ok(redisCommand(rc, "PFADD day %s", ip), "PFADD");
 		else
-			store_hll_add_addr(regs, &a);
+			lw_hll_add_addr(regs, &a);
 	}
 	store_hll_dense(regs, dense);
 	command_ok(redisCommand(rc, "SET mine %b", dense, (size_t)STORE_HLL_DENSE_SIZE), "SET");
@@ -216,7 +216,7 @@ static void test_merge_into_existing(void **state)
  * as Redis puts it. */
 static void test_every_tail(void **state)
 {
-	uint8_t *regs = calloc(STORE_HLL_REGISTERS, 1), *dense = malloc(STORE_HLL_DENSE_SIZE);
+	uint8_t *regs = calloc(LW_HLL_REGISTERS, 1), *dense = malloc(STORE_HLL_DENSE_SIZE);
 	static const char text[] = "abcdefghijklmnopqrstuvwx";
 
 	(void)state;
@@ -224,7 +224,7 @@ static void test_every_tail(void **state)
 	assert_non_null(dense);
 	command_ok(redisCommand(rc, "DEL tails mine merged"), "DEL");
 	for (size_t len = 0; len < sizeof(text) - 1; len++) {
-		store_hll_add(regs, text, len);
+		lw_hll_add(regs, text, len);
 		command_ok(redisCommand(rc, "PFADD tails %b", text, len), "PFADD");
 	}
 	store_hll_dense(regs, dense);
