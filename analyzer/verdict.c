@@ -47,11 +47,25 @@ uint64_t counts_reached(const struct counts *c)
 }
 
 /* EFFECTIVE rests on seeing every reply; a packet that could not be
- * decoded at all may have been one. */
+ * decoded at all may have been one. Attempts evicted from a full table
+ * (a SYN flood) before any reply are said, not held against it: the
+ * server's reply to one after its eviction matches no attempt and is
+ * counted as a reach without its SYN (tracker.c, reply_reach), as a reply
+ * after an attempt's timeout is, so an eviction cannot hide a reach while
+ * replies are visible and the kernel dropped nothing (both checked
+ * before). */
 static enum verdict effective(const struct verdict_input *in, char *reason, size_t len)
 {
 	size_t n = strlen(reason);
 
+	if (in->evicted_open_outside > 0 && n + 1 < len) {
+		snprintf(reason + n, len - n,
+			 " %" PRIu64 " of them were evicted from the full table of open attempts "
+			 "before any reply (--max-attempts); a later reply would still have "
+			 "counted as a reach without its SYN, and none came.",
+			 in->evicted_open_outside);
+		n = strlen(reason);
+	}
 	if (in->undecodable > 0 && n + 1 < len)
 		snprintf(reason + n, len - n,
 			 " %" PRIu64 " captured packet(s) could not be decoded (capture.malformed) "
@@ -140,13 +154,6 @@ enum verdict verdict_decide(const struct verdict_input *in, char *reason, size_t
 		snprintf(reason, len,
 			 "No server reply of any kind was seen, so the capture cannot show "
 			 "that the server would have answered.");
-		return VERDICT_INCONCLUSIVE;
-	}
-	if (in->evicted_open_outside > 0) {
-		snprintf(reason, len,
-			 "%" PRIu64 " outside attempt(s) were evicted from a full table before "
-			 "their outcome was known; raise --max-attempts.",
-			 in->evicted_open_outside);
 		return VERDICT_INCONCLUSIVE;
 	}
 	if (in->reach_by_sources_only) {

@@ -47,15 +47,23 @@ def conversation(w, t, client, sport, isn, srv_isn=5000, src=None):
     w.add(t + 200, ip4(client, SRV, 6, tcp(sport, 25, isn + 1, srv_isn + 1, ACK)))
     w.add(t + 300, ip4(client, SRV, 6, tcp(sport, 25, isn + 1, srv_isn + 1, ACK | PSH, b"EHLO gw1.example\r\n")))
 
-def flood(path, n, seed=1):
+def flood(path, n, seed=1, late_reply=0):
     """N SYNs from N distinct spoofed outside sources within a second, between
-    two gateway deliveries 20 s apart"""
+    two gateway deliveries 20 s apart; late_reply: the server answers the
+    first SYN with a SYN-ACK 10 ms after the last, long after the first
+    attempt was evicted from a full table"""
     rnd = random.Random(seed)
     w = Pcap(path)
     conversation(w, 0, GW, 40000, 1000)
+    first = None
     for i in range(n):
         src = 0x0b000000 + (i * 2654435761) % (1 << 24)   # distinct: odd multiplier mod 2^24
-        w.add(1000 + i * 10, ip4(a4(src), SRV, 6, tcp(rnd.randrange(1024, 65536), 25, rnd.getrandbits(32), 0, SYN)))
+        sport, isn = rnd.randrange(1024, 65536), rnd.getrandbits(32)
+        first = first or (src, sport, isn)
+        w.add(1000 + i * 10, ip4(a4(src), SRV, 6, tcp(sport, 25, isn, 0, SYN)))
+    if late_reply:
+        src, sport, isn = first
+        w.add(1000 + n * 10 + 10000, ip4(SRV, a4(src), 6, tcp(25, sport, 77, (isn + 1) & 0xffffffff, SYN | ACK)))
     conversation(w, 20000000, GW, 40001, 2000)
     w.close()
 

@@ -61,7 +61,11 @@ $GEN flood flood100k.pcap 100000
 A=1024 M=4096
 peak_rss replay -r r.rules --json --max-attempts $A --max-sources $M flood100k.pcap
 rss100k=$rss
-check "flood: exit 3 (INCONCLUSIVE: outside attempts evicted before an outcome)" [ "$rc" -eq 3 ]
+# Evictions do not make it INCONCLUSIVE: a reply to an evicted attempt
+# would still be counted, as a reach without its SYN (below).
+check "flood: exit 0 (EFFECTIVE, the evictions said)" [ "$rc" -eq 0 ]
+check "flood: the reason says the evictions and why they hide no reach" json \
+	'"evicted from the full table" in d["reason"] and "none came" in d["reason"]' true
 check "flood: every SYN an outside attempt, all unanswered" json \
 	'[d["totals"]["outside"]["attempts"], d["totals"]["outside"]["unanswered"]]' '[100000, 100000]'
 # The first gateway delivery lingers and gives way first; after that every
@@ -89,6 +93,16 @@ if [ "$grow" -le 1024 ]; then
 else
 	not_ok "flood: peak RSS grows with the flood: ${rss} KiB for 20k SYNs, ${rss100k} KiB for 100k"
 fi
+# The server answers the first SYN after its attempt was evicted: the
+# SYN-ACK matches no attempt and is the evidence, NOT EFFECTIVE.
+$GEN flood flood-late.pcap 20000 1 1
+A=1024 M=4096
+peak_rss replay -r r.rules --json --max-attempts $A --max-sources $M flood-late.pcap
+check "flood, a late SYN-ACK to an evicted attempt: NOT EFFECTIVE (exit 2)" [ "$rc" -eq 2 ]
+check "flood, late SYN-ACK: one reach, by the server's reply alone, and the evictions" json \
+	'[d["totals"]["outside"]["reached_without_syn"], d["capture"]["evicted_open_outside"] >= 20000 - 1024]' \
+	'[1, true]'
+peak_rss replay -r r.rules --json --max-attempts $A --max-sources $M flood20k.pcap
 check "flood 20k: counters" json \
 	'[d["capture"]["evictions"], abs(d["totals"]["outside"]["sources"] - 20000) <= 400, d["capture"]["sources_dropped"], d["capture"]["sources_evicted"]]' \
 	"[$((20000 - A)), true, 0, $((20000 - M + 1))]"
