@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,6 +34,7 @@
 #include "analyzer/aggregate.h"
 #include "analyzer/store_batch.h"
 #include "redis/store_redis.h"
+#include "tests/redis_server.h"
 
 static double now_s(void)
 {
@@ -72,33 +72,6 @@ static double self_cpu_s(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static pid_t start_redis(const char *dir, const char *sock)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(126);
-		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
-		       "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir", dir,
-		       "--daemonize", "no", (char *)NULL);
-		fprintf(stderr, "redis-server: %s (install redis-server)\n", strerror(errno));
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && pid > 0; i++) {
-		struct timeval tv = {.tv_sec = 1};
-		redisContext *c = redisConnectUnixWithTimeout(sock, tv);
-		bool up = c && !c->err;
-		if (c)
-			redisFree(c);
-		if (up)
-			return pid;
-		usleep(10000);
-	}
-	return -1;
 }
 
 /* The schema floor (see the top comment): N new sources starting at
@@ -195,11 +168,9 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
-	pid_t rpid = start_redis(dir, sock);
-	if (rpid < 0) {
-		fprintf(stderr, "bench_store: redis-server did not start (install redis-server)\n");
+	pid_t rpid = test_redis_start(dir, sock); /* says why on stderr */
+	if (rpid < 0)
 		return 1;
-	}
 
 	struct store_config cfg;
 	char url[96], *msg = NULL;
