@@ -63,6 +63,26 @@ int store_set_err(struct store *s, int err, const char *fmt, ...)
 	return -1;
 }
 
+void store_notice(struct store *s, bool lost, const char *fmt, ...)
+{
+	char text[sizeof(s->notice)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (!s->notice_new) {
+		s->notice[0] = '\0';
+		s->notice_lost = false;
+	} else if (strstr(s->notice, text)) {
+		return;
+	}
+	size_t used = strlen(s->notice);
+	snprintf(s->notice + used, sizeof(s->notice) - used, "%s%s", used ? "; " : "", text);
+	s->notice_new = true;
+	s->notice_lost |= lost;
+}
+
 static void disconnect(struct store *s)
 {
 	if (s->c)
@@ -473,6 +493,40 @@ bool store_tag_landed(const struct redisReply *r, const char *tag)
 	       memcmp(r->str, tag, r->len) == 0;
 }
 
+/* Says that folded sources found no room in their day's registers (at
+ * most LW_HLL_DAYS_MAX days a batch, or out of memory): their attempts
+ * are stored, the day's distinct outside sources are undercounted. */
+static void say_hll_dropped(struct store *s, struct store_batch *p)
+{
+	time_t t = (time_t)p->hll_dropped_day * 86400;
+	struct tm tm;
+	char day[16];
+
+	if (!p->hll_dropped)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y%m%d", &tm);
+	store_notice(s, true,
+		     "redis %s: the distinct outside sources of %s are undercounted: folded "
+		     "sources found no room in a batch's registers (their attempts are stored)",
+		     s->where, day);
+	p->hll_dropped = 0;
+}
+
+/* Merges from into into, a held batch: what could not be merged (out of
+ * memory) is counted in into->lost and said. */
+static void merge_held(struct store *s, struct store_batch *into, const struct store_batch *from)
+{
+	uint64_t before = into->lost + from->lost;
+
+	if (store_batch_merge(into, from, UINT32_MAX) < 0)
+		store_notice(s, true,
+			     "redis: out of memory holding a batch, %" PRIu64
+			     " attempt(s) counted as lost",
+			     into->lost - before);
+	say_hll_dropped(s, into);
+}
+
 /* Keeps a held batch within the bounds, in sources (max_pending) and in
  * bytes (STORE_MAX_PENDING_BYTES): blocked one-attempt outside sources are
  * folded first (their attempts are in the series already, their addresses
@@ -492,6 +546,7 @@ static void bound_held(struct store *s, struct store_batch *p)
 	if (p->n_src > max) {
 		s->sources_folded += store_batch_fold(p, max);
 		s->lost_dirty = true; /* the sensor's sources_folded changed */
+		say_hll_dropped(s, p);
 	}
 	store_batch_trim(p, max);
 }
@@ -513,7 +568,7 @@ static int resolve_unknown(struct store *s)
 		store_batch_free(s->unknown);
 	} else if (s->pending) {
 		/* not applied: the older batch absorbs the newer */
-		store_batch_merge(s->unknown, s->pending, UINT32_MAX);
+		merge_held(s, s->unknown, s->pending);
 		bound_held(s, s->unknown);
 		store_batch_free(s->pending);
 		s->pending = s->unknown;
@@ -540,10 +595,9 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 	if (b) {
 		if (!s->pending) {
 			s->pending = b;
+			say_hll_dropped(s, b);
 		} else {
-			if (store_batch_merge(s->pending, b, UINT32_MAX) < 0)
-				store_set_err(s, STORE_ERR_NOMEM,
-					      "redis: out of memory holding a batch");
+			merge_held(s, s->pending, b);
 			store_batch_free(b);
 		}
 	}

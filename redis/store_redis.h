@@ -121,11 +121,15 @@ struct store {
 	/* blocked one-attempt sources folded to keep a held batch within its
 	 * bounds (their attempts stay in the series) */
 	uint64_t sources_folded;
-	/* Set once when the server refuses to trim the indexes (a user without
-	 * @scripting): the counts are stored, the indexes grow. The caller
-	 * says it once and clears notice_new. */
+	/* What the caller says once, then clears notice_new: the server
+	 * refused to trim the indexes (a user without @scripting: the counts
+	 * are stored, the indexes grow); or, with notice_lost set, something
+	 * could not be held and was counted in lost (out of memory holding
+	 * a batch) or undercounted (a day's registers). Notices
+	 * made before the caller read them are joined with "; ". */
 	char notice[384];
 	bool notice_new;
+	bool notice_lost; /* the notice tells of a loss: "every count is stored" is not true */
 	/* private */
 	bool trim_refused;
 	struct store_config cfg;
