@@ -352,7 +352,7 @@ static int replay_store_close(struct replay_store *rs)
 				 "them)",
 				 (unsigned long long)unsent);
 		if (rs->s->lost)
-			lw_error("redis: %llu attempt(s) could not be stored per source "
+			lw_error("redis: %llu attempt(s) could not be stored whole "
 				 "(recorded as 'lost' in the sensor)",
 				 (unsigned long long)rs->s->lost);
 		rc = LW_EXIT_UNAVAILABLE;

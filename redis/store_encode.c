@@ -324,11 +324,13 @@ static void encode_seen(struct enc *e, const struct store_batch *b)
 	 * every source. */
 	for (uint32_t i = 0; i < b->n_src; i++) {
 		uint8_t cls = b->src[i].cls;
-		if (cls == CLASS_OUTSIDE || cls >= CLASS_COUNT)
+		if (cls == CLASS_OUTSIDE)
 			continue;
-		cmd_begin(
-		    e, 5,
-		    key_ref_once(e, &e->seen_ref[cls], "seen:", class_name((enum src_class)cls)));
+		int32_t ref = cls < CLASS_COUNT
+				  ? key_ref_once(e, &e->seen_ref[cls],
+						 "seen:", class_name((enum src_class)cls))
+				  : -1;
+		cmd_begin(e, 5, ref);
 		arg(e, "ZADD");
 		arg_key(e, "seen:", class_name((enum src_class)cls));
 		arg(e, "GT");
