@@ -79,8 +79,15 @@ struct batch_source *store_batch_add_source(struct store_batch *b, const struct 
 
 int store_batch_add_folded(struct store_batch *b, const struct lw_addr *addr, uint64_t last_us)
 {
-	if (lw_hll_days_add(&b->days, &b->n_days, addr, (uint32_t)(last_us / 86400000000ULL)) < 0)
+	uint32_t day = (uint32_t)(last_us / 86400000000ULL);
+	int rc = lw_hll_days_add(&b->days, &b->n_days, addr, day);
+
+	if (rc < 0)
 		return -1;
+	if (rc > 0) {
+		b->hll_dropped++;
+		b->hll_dropped_day = day;
+	}
 	b->n_folded++;
 	return 0;
 }
@@ -199,20 +206,61 @@ static int merge_source(struct store_batch *into, struct batch_source *d,
 	return failed ? -1 : 0;
 }
 
+/* Day by day, so that a day that finds no room is known and counted; its
+ * folded sources stay counted in the hours, their addresses are not. */
 static int merge_folded(struct store_batch *into, const struct store_batch *from)
-{
-	into->n_folded += from->n_folded;
-	return lw_hll_days_merge(&into->days, &into->n_days, from->days, from->n_days) < 0 ? -1 : 0;
-}
-
-static int merge_periods(struct store_batch *into, const struct hour_counts *v, uint32_t n,
-			 struct hour_counts *(*get)(struct store_batch *, uint32_t))
 {
 	int rc = 0;
 
+	into->n_folded += from->n_folded;
+	if (from->hll_dropped) {
+		into->hll_dropped += from->hll_dropped;
+		into->hll_dropped_day = from->hll_dropped_day;
+	}
+	for (uint32_t i = 0; i < from->n_days; i++) {
+		int r = lw_hll_days_merge(&into->days, &into->n_days, &from->days[i], 1);
+		if (r == 0)
+			continue;
+		into->hll_dropped++;
+		into->hll_dropped_day = from->days[i].day;
+		if (r < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+static uint64_t period_attempts(const struct hour_counts *h)
+{
+	uint64_t n = 0;
+
+	for (int c = 0; c < CLASS_COUNT; c++)
+		n += h->c[c].attempts;
+	return n;
+}
+
+static bool has_hour(const struct store_batch *b, uint32_t hour)
+{
+	for (uint32_t i = 0; i < b->n_hours; i++)
+		if (b->hours[i].hour == hour)
+			return true;
+	return false;
+}
+
+/* The hours (or the minutes) of from into into's; the attempts of a
+ * period that finds no room are lost, counted once: a dropped minute
+ * whose hour was dropped as well is counted with its hour. */
+static int merge_periods(struct store_batch *into, const struct store_batch *from, bool minutes)
+{
+	const struct hour_counts *v = minutes ? from->minutes : from->hours;
+	uint32_t n = minutes ? from->n_minutes : from->n_hours;
+	int rc = 0;
+
 	for (uint32_t i = 0; i < n; i++) {
-		struct hour_counts *h = get(into, v[i].hour);
+		struct hour_counts *h = minutes ? store_batch_minute(into, v[i].hour)
+						: store_batch_hour(into, v[i].hour);
 		if (!h) {
+			if (!minutes || has_hour(into, v[i].hour / 60))
+				into->lost += period_attempts(&v[i]);
 			rc = -1;
 			continue;
 		}
@@ -225,8 +273,8 @@ static int merge_periods(struct store_batch *into, const struct hour_counts *v, 
 	return rc;
 }
 
-int store_batch_merge(struct store_batch *into, const struct store_batch *from,
-		      uint32_t max_sources)
+static int merge_sources(struct store_batch *into, const struct store_batch *from,
+			 uint32_t max_sources)
 {
 	uint32_t n_buckets = 1024, *buckets;
 	int rc = 0;
@@ -235,7 +283,7 @@ int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 		n_buckets <<= 1;
 	buckets = calloc(n_buckets, sizeof(*buckets));
 	if (!buckets) {
-		into->lost += store_batch_attempts(from) + from->lost;
+		into->lost += store_batch_attempts(from);
 		return -1;
 	}
 	for (uint32_t i = 0; i < into->n_src; i++) {
@@ -269,9 +317,20 @@ int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 			rc = -1;
 	}
 	free(buckets);
-	if (merge_periods(into, from->hours, from->n_hours, store_batch_hour) < 0 ||
-	    merge_periods(into, from->minutes, from->n_minutes, store_batch_minute) < 0 ||
-	    merge_folded(into, from) < 0)
+	return rc;
+}
+
+int store_batch_merge(struct store_batch *into, const struct store_batch *from,
+		      uint32_t max_sources)
+{
+	int rc = merge_sources(into, from, max_sources);
+
+	/* hours first: a dropped minute is counted unless its hour was */
+	if (merge_periods(into, from, false) < 0)
+		rc = -1;
+	if (merge_periods(into, from, true) < 0)
+		rc = -1;
+	if (merge_folded(into, from) < 0)
 		rc = -1;
 	into->health = from->health;
 	into->lost += from->lost;

@@ -68,7 +68,13 @@ struct store_batch {
 	struct lw_hll_day *days;
 	uint32_t n_days;
 	uint32_t n_folded; /* sources folded into days */
-	char *strs;	   /* NUL-terminated strings referenced by offset */
+	/* Times a folded source's address or a merged day's registers found
+	 * no room in days (past LW_HLL_DAYS_MAX, or out of memory): that
+	 * day's distinct outside sources are undercounted (their attempts
+	 * are in hours); hll_dropped_day: the last such day. For the store
+	 * to say; it may clear them once said. */
+	uint32_t hll_dropped, hll_dropped_day;
+	char *strs; /* NUL-terminated strings referenced by offset */
 	uint32_t n_strs, cap_strs;
 	struct store_health health;
 	uint64_t lost; /* attempts whose per-source counts were dropped in merges */
@@ -82,7 +88,7 @@ struct batch_source *store_batch_add_source(struct store_batch *b, const struct 
 					    const char *label, const char *helo);
 /* Adds a folded source: its address to its day's registers (past
  * LW_HLL_DAYS_MAX days in one batch the fold is counted, the address
- * not); -1 when out of memory (nothing counted). */
+ * not: counted in hll_dropped); -1 when out of memory (nothing counted). */
 int store_batch_add_folded(struct store_batch *b, const struct lw_addr *addr, uint64_t last_us);
 /* The counters of the hour starting at `hour` (hours since the epoch),
  * created zeroed on first use; NULL when out of memory. */
@@ -97,8 +103,12 @@ static inline const char *store_batch_str(const struct store_batch *b, uint32_t 
 /* Adds `from` into `into`: counts add up, absolute values take the newer,
  * health is from's. At most max_sources sources are kept in `into`; the
  * attempts of sources that find no room are added to into->lost. Returns 0,
- * or -1 when out of memory (into then holds what was merged so far and the
- * rest is counted as lost). `from` is left unchanged. */
+ * or -1 when out of memory: into then holds what could be merged, and
+ * nothing else vanishes: the attempts of sources, hours and minutes that
+ * could not be merged are added to into->lost (an attempt once, whether
+ * its hour, its minute or both were dropped), and a day whose registers
+ * could not be merged (no room either) to into->hll_dropped, with
+ * from's. `from` is left unchanged. */
 int store_batch_merge(struct store_batch *into, const struct store_batch *from,
 		      uint32_t max_sources);
 

@@ -352,15 +352,16 @@ static int replay_store_close(struct replay_store *rs)
 				 "them)",
 				 (unsigned long long)unsent);
 		if (rs->s->lost)
-			lw_error("redis: %llu attempt(s) could not be stored per source "
+			lw_error("redis: %llu attempt(s) could not be stored whole "
 				 "(recorded as 'lost' in the sensor)",
 				 (unsigned long long)rs->s->lost);
 		rc = LW_EXIT_UNAVAILABLE;
 	}
 	if (rs->refused)
 		rc = LW_EXIT_UNAVAILABLE; /* Redis refused part of what was sent */
-	if (rs->s->notice_new)		  /* counts stored: a warning, not a failure */
-		lw_error("%s; every count was stored", rs->s->notice);
+	if (rs->s->notice_new)		  /* unless it tells of a loss (counted above): a warning */
+		lw_error("%s%s", rs->s->notice,
+			 rs->s->notice_lost ? "" : "; every count was stored");
 	store_free(rs->s);
 	return rc;
 }

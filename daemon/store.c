@@ -55,9 +55,10 @@ static void run_flush(void *job, void *ctx)
 
 	if (wait && r < 0 && (ds->store->pending || ds->store->unknown))
 		atomic_store(&ds->gave_up, true);
-	if (ds->store->notice_new) { /* once: the counts were stored */
+	if (ds->store->notice_new) { /* once; unless it tells of a loss, the counts were stored */
 		ds->store->notice_new = false;
-		fprintf(stderr, "lockwatchd: %s; every count is stored\n", ds->store->notice);
+		fprintf(stderr, "lockwatchd: %s%s\n", ds->store->notice,
+			ds->store->notice_lost ? "" : "; every count is stored");
 	}
 	/* a reconnect that is not due yet is no news */
 	if (r < 0 && ds->store->err == STORE_ERR_BACKOFF) {

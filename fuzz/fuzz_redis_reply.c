@@ -90,6 +90,7 @@ static struct store_batch *make_batch(uint8_t shape, uint64_t *ret_attempts)
 		FUZZ_CHECK(h != NULL);
 		h->c[CLASS_OUTSIDE].attempts = 3;
 		h->evicted_open[CLASS_OUTSIDE] = 1;
+		*ret_attempts += 3; /* lost too if its series refuse */
 	}
 	return b;
 }

@@ -2,7 +2,8 @@
  * becomes the commands of one MULTI/EXEC, written straight into the
  * store's buffer in RESP (hiredis' per-command formatting would allocate
  * per command, and a flush can hold millions), each command tagged with
- * the source it concerns so that a refusal can be charged to it. */
+ * the source it concerns, or the key it writes (store_redis.h, cmd_keys),
+ * so that a refusal can be charged to it and named. */
 #include "config.h"
 
 #include "redis/store_hll.h"
@@ -56,6 +57,8 @@ static char *put_u64(char *p, uint64_t v)
 struct enc {
 	struct store *s;
 	int failed;
+	/* key references made once per batch (0: not yet) */
+	int32_t attempts_ref, reached_ref, seen_ref[CLASS_COUNT];
 };
 
 static void cmd_begin(struct enc *e, unsigned argc, int32_t src)
@@ -84,6 +87,41 @@ static void cmd_begin(struct enc *e, unsigned argc, int32_t src)
 	*p++ = '\r';
 	*p++ = '\n';
 	s->len = (size_t)(p - s->buf);
+}
+
+/* A key that concerns no single source, for its commands' cmd_begin: a
+ * refusal then names it and counts `attempts` as lost (store_redis.h,
+ * cmd_keys). -1 (no key) when out of memory, which fails the batch. */
+static int32_t key_ref(struct enc *e, const char *part1, const char *part2, uint64_t attempts)
+{
+	struct store *s = e->s;
+
+	if (s->n_keys == s->cap_keys) {
+		uint32_t cap = s->cap_keys ? s->cap_keys * 2 : 64;
+		struct store_cmd_key *n =
+		    cap <= INT32_MAX / 2 ? realloc(s->cmd_keys, (size_t)cap * sizeof(*n)) : NULL;
+		if (!n) {
+			if (!e->failed)
+				e->failed = -1;
+			return -1;
+		}
+		s->cmd_keys = n;
+		s->cap_keys = cap;
+	}
+	struct store_cmd_key *k = &s->cmd_keys[s->n_keys];
+	snprintf(k->part, sizeof(k->part), "%s%s", part1, part2 ? part2 : "");
+	k->attempts = attempts;
+	k->shares = -1;
+	k->refused = k->charged = false;
+	return -2 - (int32_t)s->n_keys++;
+}
+
+/* The same, made once per batch into *ref. */
+static int32_t key_ref_once(struct enc *e, int32_t *ref, const char *part1, const char *part2)
+{
+	if (*ref == 0)
+		*ref = key_ref(e, part1, part2, 0);
+	return *ref;
 }
 
 /* One bulk string made of up to two parts (a prefix and a name). */
@@ -240,18 +278,18 @@ static void encode_source(struct enc *e, const struct store_batch *b, uint32_t i
 	arg_key(e, "src:", ip);
 	arg_u64(e, s->cfg.retention_s);
 
-	/* The indexes carry -1: an error there is not this source's hash
-	 * refusing its counts. The `seen` index is written for the whole
-	 * batch at once (encode_seen). */
+	/* The indexes carry their key's reference: an error there is not
+	 * this source's hash refusing its counts. The `seen` index is written
+	 * for the whole batch at once (encode_seen). */
 	if (outside && src->c.attempts) {
-		cmd_begin(e, 4, -1);
+		cmd_begin(e, 4, key_ref_once(e, &e->attempts_ref, "attempts", NULL));
 		arg(e, "ZINCRBY");
 		arg_key(e, "attempts", NULL);
 		arg_u64(e, src->c.attempts);
 		arg(e, ip);
 	}
 	if (outside && src->reached_us) {
-		cmd_begin(e, 5, -1);
+		cmd_begin(e, 5, key_ref_once(e, &e->reached_ref, "reached", NULL));
 		arg(e, "ZADD");
 		arg_key(e, "reached", NULL);
 		arg(e, "GT");
@@ -266,12 +304,13 @@ static void encode_source(struct enc *e, const struct store_batch *b, uint32_t i
 static void encode_seen(struct enc *e, const struct store_batch *b)
 {
 	char ip[LW_ADDR_STRLEN];
+	int32_t seen_ref = 0;
 
 	for (uint32_t i = 0; i < b->n_src;) {
 		uint32_t chunk = STORE_VARIADIC_CHUNK;
 		if (b->n_src - i < chunk)
 			chunk = b->n_src - i;
-		cmd_begin(e, 3 + 2 * chunk, -1);
+		cmd_begin(e, 3 + 2 * chunk, key_ref_once(e, &seen_ref, "seen", NULL));
 		arg(e, "ZADD");
 		arg_key(e, "seen", NULL);
 		arg(e, "GT");
@@ -284,11 +323,16 @@ static void encode_seen(struct enc *e, const struct store_batch *b)
 	 * report over a flood's data count and list them without reading
 	 * every source. */
 	for (uint32_t i = 0; i < b->n_src; i++) {
-		if (b->src[i].cls == CLASS_OUTSIDE)
+		uint8_t cls = b->src[i].cls;
+		if (cls == CLASS_OUTSIDE)
 			continue;
-		cmd_begin(e, 5, -1);
+		int32_t ref = cls < CLASS_COUNT
+				  ? key_ref_once(e, &e->seen_ref[cls],
+						 "seen:", class_name((enum src_class)cls))
+				  : -1;
+		cmd_begin(e, 5, ref);
 		arg(e, "ZADD");
-		arg_key(e, "seen:", class_name((enum src_class)b->src[i].cls));
+		arg_key(e, "seen:", class_name((enum src_class)cls));
 		arg(e, "GT");
 		arg_u64(e, b->src[i].last_us);
 		arg(e, addr_format(&b->src[i].addr, ip, sizeof(ip)));
@@ -319,6 +363,7 @@ static void encode_days(struct enc *e, const struct store_batch *b)
 		char dname[16], ip[LW_ADDR_STRLEN];
 		day_name(b->src[i].last_us, dname, sizeof(dname));
 		uint32_t total = 0;
+		int32_t ref = key_ref(e, "sources:", dname, 0);
 		for (uint32_t j = i; j < b->n_src; j++)
 			total += b->src[j].cls == CLASS_OUTSIDE &&
 				 b->src[j].last_us / 86400000000ULL == day;
@@ -327,7 +372,7 @@ static void encode_days(struct enc *e, const struct store_batch *b)
 			uint32_t chunk = STORE_VARIADIC_CHUNK;
 			if (total < chunk)
 				chunk = total;
-			cmd_begin(e, 2 + chunk, -1);
+			cmd_begin(e, 2 + chunk, ref);
 			arg(e, "PFADD");
 			arg_key(e, "sources:", dname);
 			for (uint32_t k = 0; k < chunk; j++) {
@@ -339,7 +384,7 @@ static void encode_days(struct enc *e, const struct store_batch *b)
 			}
 			total -= chunk;
 		}
-		cmd_begin(e, 3, -1);
+		cmd_begin(e, 3, ref);
 		arg(e, "EXPIRE");
 		arg_key(e, "sources:", dname);
 		arg_u64(e, e->s->cfg.retention_s);
@@ -354,18 +399,20 @@ static void merge_day(struct enc *e, uint32_t day, const uint8_t *regs, uint8_t 
 
 	store_hll_dense(regs, dense);
 	day_name((uint64_t)day * 86400000000ULL, dname, sizeof(dname));
-	cmd_begin(e, 3, -1);
+	int32_t tmp = key_ref(e, "hll:tmp:", e->s->sensor, 0),
+		ref = key_ref(e, "sources:", dname, 0);
+	cmd_begin(e, 3, tmp);
 	arg(e, "SET");
 	arg_key(e, "hll:tmp:", e->s->sensor);
 	arg2(e, (const char *)dense, STORE_HLL_DENSE_SIZE, NULL, 0);
-	cmd_begin(e, 3, -1);
+	cmd_begin(e, 3, ref);
 	arg(e, "PFMERGE");
 	arg_key(e, "sources:", dname);
 	arg_key(e, "hll:tmp:", e->s->sensor);
-	cmd_begin(e, 2, -1);
+	cmd_begin(e, 2, tmp);
 	arg(e, "DEL");
 	arg_key(e, "hll:tmp:", e->s->sensor);
-	cmd_begin(e, 3, -1);
+	cmd_begin(e, 3, ref);
 	arg(e, "EXPIRE");
 	arg_key(e, "sources:", dname);
 	arg_u64(e, e->s->cfg.retention_s);
@@ -387,13 +434,22 @@ static void encode_folded(struct enc *e, const struct store_batch *b)
 	free(dense);
 }
 
-static void encode_series_key(struct enc *e, const struct hour_counts *h, const char *key,
-			      uint32_t ttl_s)
+/* shares: the key reference whose loss this key's shares (the same
+ * attempts, counted once), 0 for none. Returns this key's reference. */
+static int32_t encode_series_key(struct enc *e, const struct hour_counts *h, const char *key,
+				 uint32_t ttl_s, int32_t shares)
 {
 	char field[48];
+	uint64_t attempts = 0;
 
+	/* a refusal here loses the period's attempts from the series */
+	for (int c = 0; c < CLASS_COUNT; c++)
+		attempts += h->c[c].attempts;
+	int32_t ref = key_ref(e, key, NULL, attempts);
+	if (ref <= -2)
+		e->s->cmd_keys[-2 - ref].shares = shares <= -2 ? -2 - shares : -1;
 	if (h->sources_folded) {
-		cmd_begin(e, 4, -1);
+		cmd_begin(e, 4, ref);
 		arg(e, "HINCRBY");
 		arg_key(e, key, NULL);
 		arg(e, "outside:sources_folded");
@@ -423,17 +479,18 @@ static void encode_series_key(struct enc *e, const struct hour_counts *h, const 
 			if (!f[i].n)
 				continue;
 			snprintf(field, sizeof(field), "%s:%s", cls, f[i].name);
-			cmd_begin(e, 4, -1);
+			cmd_begin(e, 4, ref);
 			arg(e, "HINCRBY");
 			arg_key(e, key, NULL);
 			arg(e, field);
 			arg_u64(e, f[i].n);
 		}
 	}
-	cmd_begin(e, 3, -1);
+	cmd_begin(e, 3, ref);
 	arg(e, "EXPIRE");
 	arg_key(e, key, NULL);
 	arg_u64(e, ttl_s);
+	return ref;
 }
 
 /* One period of a series (an hour or a minute, called name, starting at
@@ -445,10 +502,10 @@ static void encode_period(struct enc *e, const struct hour_counts *h, const char
 	char key[160];
 
 	snprintf(key, sizeof(key), "series:%s", name);
-	encode_series_key(e, h, key, ttl_s);
+	int32_t all = encode_series_key(e, h, key, ttl_s, 0);
 	snprintf(key, sizeof(key), "series:%s:%s", name, e->s->sensor);
-	encode_series_key(e, h, key, ttl_s);
-	cmd_begin(e, 4, -1);
+	encode_series_key(e, h, key, ttl_s, all); /* the same attempts */
+	cmd_begin(e, 4, key_ref(e, index, NULL, 0));
 	arg(e, "ZADD");
 	arg_key(e, index, NULL);
 	arg_u64(e, start_s);
@@ -509,7 +566,8 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 			      hl->outbound_attempts, hl->outbound_sources};
 	const unsigned nn = sizeof(n) / sizeof(n[0]);
 
-	cmd_begin(e, 2 + 2 * (nn + 12), -1); /* and the 12 below */
+	int32_t ref = key_ref(e, "sensor:", s->sensor, 0);
+	cmd_begin(e, 2 + 2 * (nn + 12), ref); /* and the 12 below */
 	arg(e, "HSET");
 	arg_key(e, "sensor:", s->sensor);
 	for (unsigned i = 0; i < nn; i++) {
@@ -542,17 +600,17 @@ static void encode_sensor(struct enc *e, const struct store_health *hl, uint64_t
 	arg_u64(e, hl->n_probes);
 	arg(e, "probe_prefixes");
 	arg(e, hl->probe_prefixes);
-	cmd_begin(e, 3, -1);
+	cmd_begin(e, 3, ref);
 	arg(e, "EXPIRE");
 	arg_key(e, "sensor:", s->sensor);
 	arg_u64(e, s->cfg.retention_s);
-	cmd_begin(e, 3, -1);
+	cmd_begin(e, 3, key_ref(e, "sensors", NULL, 0));
 	arg(e, "SADD");
 	arg_key(e, "sensors", NULL);
 	arg(e, s->sensor);
 	/* The indexes live as long as some sensor keeps writing. */
 	for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
-		cmd_begin(e, 3, -1);
+		cmd_begin(e, 3, key_ref(e, indexes[i], NULL, 0));
 		arg(e, "EXPIRE");
 		arg_key(e, indexes[i], NULL);
 		arg_u64(e, s->cfg.retention_s);
@@ -565,6 +623,7 @@ int store_encode_batch(struct store *s, const struct store_batch *b, uint64_t lo
 
 	s->len = 0;
 	s->n_cmds = 0;
+	s->n_keys = 0;
 	for (uint32_t i = 0; i < b->n_src; i++)
 		encode_source(&e, b, i);
 	encode_seen(&e, b);

@@ -4,6 +4,7 @@
 #ifndef LW_STORE_INTERNAL_H
 #define LW_STORE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "redis/store_redis.h"
@@ -21,6 +22,11 @@ int store_encode_batch(struct store *s, const struct store_batch *b, uint64_t lo
  * encoder's way to keep a large batch out of memory). 0 or -1 (s->err
  * set, connection dropped). */
 int store_spill(struct store *s);
+
+/* Says something in s->notice (see store_redis.h); lost: it tells of a
+ * loss. Joined to an unread notice, unless that says it already. */
+__attribute__((format(printf, 3, 4))) void store_notice(struct store *s, bool lost, const char *fmt,
+							...);
 
 /* After b landed: drops what is older than the retention from the
  * indexes (best effort; a refusal for good is said once in s->notice). */

@@ -63,6 +63,26 @@ int store_set_err(struct store *s, int err, const char *fmt, ...)
 	return -1;
 }
 
+void store_notice(struct store *s, bool lost, const char *fmt, ...)
+{
+	char text[sizeof(s->notice)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (!s->notice_new) {
+		s->notice[0] = '\0';
+		s->notice_lost = false;
+	} else if (strstr(s->notice, text)) {
+		return;
+	}
+	size_t used = strlen(s->notice);
+	snprintf(s->notice + used, sizeof(s->notice) - used, "%s%s", used ? "; " : "", text);
+	s->notice_new = true;
+	s->notice_lost |= lost;
+}
+
 static void disconnect(struct store *s)
 {
 	if (s->c)
@@ -242,6 +262,7 @@ void store_free(struct store *s)
 	free(s->sensor);
 	free(s->buf);
 	free(s->cmd_src);
+	free(s->cmd_keys);
 	free(s);
 }
 
@@ -257,7 +278,8 @@ const char *store_key(const struct store *s, const char *part, char *buf, size_t
 }
 
 /* What the replies to a batch's MULTI and queued commands said: the first
- * error among them aborts the EXEC, and names the source it concerns. */
+ * error among them aborts the EXEC, and names the source or key it
+ * concerns (a cmd_src value). */
 struct queued {
 	char first_err[96];
 	int32_t first_err_src;
@@ -280,58 +302,127 @@ static const char *said(const char *text, char *buf, size_t len)
 	return diag_escape(text ? text : "", buf, len);
 }
 
-/* EXEC's reply. Returns 0 when the batch landed, 1 when it landed with
- * refused commands (their sources' counts added to lost), -1 when nothing
- * was applied; err set unless 0. */
-static int exec_reply(struct store *s, const struct store_batch *b, const struct queued *q,
-		      const redisReply *r)
+/* The key a command (its cmd_src value) writes, with the prefix; "" when
+ * it names none. */
+static const char *cmd_key(const struct store *s, const struct store_batch *b, int32_t ref,
+			   char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (ref >= 0 && (uint32_t)ref < b->n_src) {
+		char ip[LW_ADDR_STRLEN];
+		snprintf(buf, len, "%ssrc:%s", s->prefix,
+			 addr_format(&b->src[ref].addr, ip, sizeof(ip)));
+	} else if (ref <= -2 && (uint32_t)(-2 - (int64_t)ref) < s->n_keys) {
+		snprintf(buf, len, "%s%s", s->prefix, s->cmd_keys[-2 - (int64_t)ref].part);
+	}
+	return buf;
+}
+
+/* A refusal in s->errstr: the key named when known. */
+static int refused(struct store *s, const char *key, const char *err)
 {
 	char shown[sizeof(s->errstr)];
 
+	if (key[0] && err && strncmp(err, "WRONGTYPE", 9) == 0)
+		return store_set_err(s, STORE_ERR_REPLY,
+				     "redis: key %s holds the wrong kind of value", key);
+	if (key[0])
+		return store_set_err(s, STORE_ERR_REPLY, "redis %s: key %s: %s", s->where, key,
+				     said(err, shown, sizeof(shown)));
+	return store_set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
+			     said(err, shown, sizeof(shown)));
+}
+
+/* Was the command (cmd_src value ref) the first refused of its source or
+ * key in this EXEC? If so, what it carried is lost: added to *lost. */
+static bool first_refusal(struct store *s, const struct store_batch *b, int32_t ref,
+			  int32_t *last_src, uint64_t *lost)
+{
+	if (ref >= 0 && (uint32_t)ref < b->n_src) {
+		if (ref == *last_src) /* a source's commands come together */
+			return false;
+		*last_src = ref;
+		*lost += b->src[ref].c.attempts;
+		return true;
+	}
+	if (ref <= -2 && (uint32_t)(-2 - (int64_t)ref) < s->n_keys) {
+		struct store_cmd_key *k = &s->cmd_keys[-2 - (int64_t)ref];
+		if (k->refused)
+			return false;
+		k->refused = true;
+		/* a sensor's series holds the attempts of the series for all:
+		 * lost once if both refuse */
+		struct store_cmd_key *c =
+		    k->shares >= 0 && (uint32_t)k->shares < s->n_keys ? &s->cmd_keys[k->shares] : k;
+		if (!c->charged)
+			*lost += c->attempts;
+		c->charged = true;
+	}
+	return true;
+}
+
+/* EXEC's reply. Returns 0 when the batch landed, 1 when it landed with
+ * refused commands (what they carried added to lost, each refused key
+ * said in the notice), -1 when nothing was applied; err set unless 0. */
+static int exec_reply(struct store *s, const struct store_batch *b, const struct queued *q,
+		      const redisReply *r)
+{
+	char key[sizeof(s->errstr)], list[160] = "", more[32] = "";
+
 	if (r->type != REDIS_REPLY_ARRAY) {
 		/* EXECABORT or nil: nothing of the batch was applied */
-		if (q->first_err_src >= 0 && strncmp(q->first_err, "WRONGTYPE", 9) == 0) {
-			char ip[LW_ADDR_STRLEN];
-			return store_set_err(
-			    s, STORE_ERR_REPLY, "redis: key %ssrc:%s holds the wrong kind of value",
-			    s->prefix, addr_format(&b->src[q->first_err_src].addr, ip, sizeof(ip)));
-		}
-		return store_set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
-				     said(q->first_err[0]		 ? q->first_err
-					  : r->type == REDIS_REPLY_ERROR ? r->str
-									 : "transaction aborted",
-					  shown, sizeof(shown)));
+		if (q->first_err[0])
+			return refused(s, cmd_key(s, b, q->first_err_src, key, sizeof(key)),
+				       q->first_err);
+		return refused(s, "",
+			       r->type == REDIS_REPLY_ERROR ? r->str : "transaction aborted");
 	}
 	/* EXEC ran: the batch landed, whatever single commands refused (a
-	 * key of the wrong type). Their sources' counts could not be stored:
-	 * count them as lost rather than resend and double everything else. */
-	int32_t last_bad = -1;
-	int rc = 0;
+	 * key of the wrong type). What they carried could not be stored (a
+	 * source's counts, a series' attempts): counted as lost rather than
+	 * resend and double everything else, and every refused key named. */
+	for (uint32_t k = 0; k < s->n_keys; k++)
+		s->cmd_keys[k].refused = s->cmd_keys[k].charged = false;
+	int32_t last_src = -1;
+	uint64_t lost = 0;
+	unsigned n_keys = 0, n_unsaid = 0;
+	size_t used = 0;
 	for (size_t i = 0; i < r->elements && i < s->n_cmds; i++) {
 		const redisReply *e = r->element[i];
-		if (e->type != REDIS_REPLY_ERROR)
+		if (e->type != REDIS_REPLY_ERROR ||
+		    !first_refusal(s, b, s->cmd_src[i], &last_src, &lost))
 			continue;
-		int32_t src = s->cmd_src[i];
-		if (src >= 0 && src != last_bad) {
-			s->lost += b->src[src].c.attempts;
-			s->lost_dirty = true;
-			last_bad = src;
-		}
-		if (rc == 0) {
-			if (src >= 0 && e->str && strncmp(e->str, "WRONGTYPE", 9) == 0) {
-				char ip[LW_ADDR_STRLEN];
-				store_set_err(s, STORE_ERR_REPLY,
-					      "redis: key %ssrc:%s holds the wrong kind of value",
-					      s->prefix,
-					      addr_format(&b->src[src].addr, ip, sizeof(ip)));
-			} else {
-				store_set_err(s, STORE_ERR_REPLY, "redis %s: %s", s->where,
-					      said(e->str, shown, sizeof(shown)));
-			}
-			rc = 1;
+		cmd_key(s, b, s->cmd_src[i], key, sizeof(key));
+		if (n_keys++ == 0)
+			refused(s, key, e->str);
+		/* the error's code (WRONGTYPE, ERR, ...) beside its key */
+		char code[24], shown[48];
+		snprintf(code, sizeof(code), "%.*s", (int)strcspn(e->str ? e->str : "", " "),
+			 e->str ? e->str : "");
+		char needle[sizeof(key) + 4];
+		snprintf(needle, sizeof(needle), "%s (", key);
+		if (key[0] && strstr(list, needle)) /* PFADD and PFMERGE of one day */
+			continue;
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s (%s)", used ? ", " : "",
+				 key[0] ? key : "a command", said(code, shown, sizeof(shown)));
+		if (n < 0 || (size_t)n >= sizeof(list) - used) {
+			list[used] = '\0';
+			n_unsaid++;
+		} else {
+			used += (size_t)n;
 		}
 	}
-	return rc;
+	if (!n_keys)
+		return 0;
+	s->lost += lost;
+	s->lost_dirty = true;
+	if (n_unsaid)
+		snprintf(more, sizeof(more), "%s%u more", used ? " and " : "", n_unsaid);
+	store_notice(s, true,
+		     "redis %s: refused in a batch that landed, %" PRIu64
+		     " attempt(s) counted as lost: %s%s",
+		     s->where, lost, list, more);
+	return 1;
 }
 
 /* Writes len bytes to the connection's socket (blocking, within the
@@ -473,6 +564,40 @@ bool store_tag_landed(const struct redisReply *r, const char *tag)
 	       memcmp(r->str, tag, r->len) == 0;
 }
 
+/* Says that folded sources found no room in their day's registers (at
+ * most LW_HLL_DAYS_MAX days a batch, or out of memory): their attempts
+ * are stored, the day's distinct outside sources are undercounted. */
+static void say_hll_dropped(struct store *s, struct store_batch *p)
+{
+	time_t t = (time_t)p->hll_dropped_day * 86400;
+	struct tm tm;
+	char day[16];
+
+	if (!p->hll_dropped)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y%m%d", &tm);
+	store_notice(s, true,
+		     "redis %s: the distinct outside sources of %s are undercounted: folded "
+		     "sources found no room in a batch's registers (their attempts are stored)",
+		     s->where, day);
+	p->hll_dropped = 0;
+}
+
+/* Merges from into into, a held batch: what could not be merged (out of
+ * memory) is counted in into->lost and said. */
+static void merge_held(struct store *s, struct store_batch *into, const struct store_batch *from)
+{
+	uint64_t before = into->lost + from->lost;
+
+	if (store_batch_merge(into, from, UINT32_MAX) < 0)
+		store_notice(s, true,
+			     "redis: out of memory holding a batch, %" PRIu64
+			     " attempt(s) counted as lost",
+			     into->lost - before);
+	say_hll_dropped(s, into);
+}
+
 /* Keeps a held batch within the bounds, in sources (max_pending) and in
  * bytes (STORE_MAX_PENDING_BYTES): blocked one-attempt outside sources are
  * folded first (their attempts are in the series already, their addresses
@@ -492,6 +617,7 @@ static void bound_held(struct store *s, struct store_batch *p)
 	if (p->n_src > max) {
 		s->sources_folded += store_batch_fold(p, max);
 		s->lost_dirty = true; /* the sensor's sources_folded changed */
+		say_hll_dropped(s, p);
 	}
 	store_batch_trim(p, max);
 }
@@ -513,7 +639,7 @@ static int resolve_unknown(struct store *s)
 		store_batch_free(s->unknown);
 	} else if (s->pending) {
 		/* not applied: the older batch absorbs the newer */
-		store_batch_merge(s->unknown, s->pending, UINT32_MAX);
+		merge_held(s, s->unknown, s->pending);
 		bound_held(s, s->unknown);
 		store_batch_free(s->pending);
 		s->pending = s->unknown;
@@ -540,10 +666,9 @@ int store_flush_batch(struct store *s, struct store_batch *b)
 	if (b) {
 		if (!s->pending) {
 			s->pending = b;
+			say_hll_dropped(s, b);
 		} else {
-			if (store_batch_merge(s->pending, b, UINT32_MAX) < 0)
-				store_set_err(s, STORE_ERR_NOMEM,
-					      "redis: out of memory holding a batch");
+			merge_held(s, s->pending, b);
 			store_batch_free(b);
 		}
 	}

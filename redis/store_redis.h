@@ -112,6 +112,16 @@ enum store_fault {
 
 struct redisContext;
 
+/* A key written by commands that concern no single source (series,
+ * indexes, registers, the sensor): named when the server refuses one of
+ * them; attempts: what is lost then (a series' attempts, else 0). */
+struct store_cmd_key {
+	char part[112]; /* the key without the prefix */
+	uint64_t attempts;
+	int32_t shares;	       /* the index of the key whose loss this one's is, -1: none */
+	bool refused, charged; /* while reading one EXEC's reply */
+};
+
 struct store {
 	int err;	  /* enum store_err of the last failure, 0 after a success */
 	char errstr[128]; /* "redis 127.0.0.1:6379: Connection refused" */
@@ -121,11 +131,16 @@ struct store {
 	/* blocked one-attempt sources folded to keep a held batch within its
 	 * bounds (their attempts stay in the series) */
 	uint64_t sources_folded;
-	/* Set once when the server refuses to trim the indexes (a user without
-	 * @scripting): the counts are stored, the indexes grow. The caller
-	 * says it once and clears notice_new. */
+	/* What the caller says once, then clears notice_new: the server
+	 * refused to trim the indexes (a user without @scripting: the counts
+	 * are stored, the indexes grow); or, with notice_lost set, something
+	 * could not be stored or held and was counted in lost (refused
+	 * commands in a batch that landed, named by key; out of memory
+	 * holding a batch) or undercounted (a day's registers). Notices
+	 * made before the caller read them are joined with "; ". */
 	char notice[384];
 	bool notice_new;
+	bool notice_lost; /* the notice tells of a loss: "every count is stored" is not true */
 	/* private */
 	bool trim_refused;
 	struct store_config cfg;
@@ -143,9 +158,13 @@ struct store {
 	uint32_t backoff_ms;
 	char *buf; /* the RESP pipeline being built */
 	size_t len, cap;
-	bool spilling;	  /* sending a batch: buf goes out as it fills */
-	int32_t *cmd_src; /* per command: its source's index, -1 for none */
+	bool spilling; /* sending a batch: buf goes out as it fills */
+	/* per command: its source's index; -1 for none; -2 - k for the key
+	 * cmd_keys[k] (store_encode.c) */
+	int32_t *cmd_src;
 	uint32_t n_cmds, cap_cmds;
+	struct store_cmd_key *cmd_keys;
+	uint32_t n_keys, cap_keys;
 	int fault;
 };
 

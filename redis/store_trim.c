@@ -93,9 +93,8 @@ void store_trim_indexes(struct store *s, const struct store_batch *b)
 					     strncmp(r->str, "ERR unknown command", 19) == 0)) {
 		char shown[160];
 		s->trim_refused = true;
-		s->notice_new = true;
-		snprintf(s->notice, sizeof(s->notice), "redis %s: the indexes are not trimmed (%s)",
-			 s->where, diag_escape(r->str ? r->str : "", shown, sizeof(shown)));
+		store_notice(s, false, "redis %s: the indexes are not trimmed (%s)", s->where,
+			     diag_escape(r->str ? r->str : "", shown, sizeof(shown)));
 	}
 	freeReplyObject(r);
 }

@@ -182,8 +182,8 @@ lw_case 69 "lockwatch: redis: key lockwatch:src:203.0.113.7 holds the wrong kind
 	replay -r r.rules --redis "$S" --redis-password-file pw good.pcap
 redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning del lockwatch:src:203.0.113.7 >/dev/null
 redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning set lockwatch:seen x >/dev/null
-lw_case 69 "lockwatch: redis $S: WRONGTYPE Operation against a key holding the wrong kind of value (the rest of the batch was stored)" \
-	"replay: an index of the wrong type" -- \
+lw_case 69 "lockwatch: redis: key lockwatch:seen holds the wrong kind of value (the rest of the batch was stored)" \
+	"replay: an index of the wrong type, named" -- \
 	replay -r r.rules --redis "$S" --redis-password-file pw good.pcap
 redis-cli -s "$TMP/auth.sock" -a sekrit --no-auth-warning del lockwatch:seen >/dev/null
 lw_case 64 "lockwatch: redis URL 'redis://h:99999': port must be a number from 1 to 65535" \
