@@ -249,6 +249,20 @@ report() {
 	run_lw "$_out" "$_out.err" report --redis "unix:$REDIS_SOCK" --redis-prefix "lw6-$_sc:" \
 		--json "$@"
 }
+# series_sum SC FIELD: FIELD summed over every hour of scenario SC's series
+series_sum() {
+	for _h in $(redis-cli -s "$REDIS_SOCK" zrange "lw6-$1:hours" 0 -1); do
+		redis-cli -s "$REDIS_SOCK" hget "lw6-$1:series:$_h" "$2"
+	done | awk '{ n += $1 } END { print n + 0 }'
+}
+# spoof_syns N FIRST: N spoofed SYNs from distinct sources (numbered from
+# FIRST) and 20 from a heavy hitter, sent on the router's side of the mail
+# host's link so that it receives them as from outside (tests/spoof_syns.py)
+spoof_syns() {
+	_mxmac=$(ip -n "$NS_MX" -br link show dev mx0 | awk '{ print $3 }')
+	_rtmac=$(ip -n "$NS_RT" -br link show dev rt-mx | awk '{ print $3 }')
+	ip netns exec "$NS_RT" python3 "$top_srcdir/tests/spoof_syns.py" "$_mxmac" "$_rtmac" "$1" "$2"
+}
 # report_until SECONDS SC OUT PYEXPR: polls the report until PYEXPR (over
 # `d`, the JSON object) is true; the daemon flushes once a second
 report_until() {
