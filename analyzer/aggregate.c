@@ -15,15 +15,13 @@
 
 #include "analyzer/store_batch.h"
 #include "common/hash.h"
+#include "common/hll.h"
 
-#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define NO_SOURCE     UINT32_MAX
-#define HLL_REGISTERS (1u << LW_SOURCES_HLL_BITS)
-#define HLL_Q	      (64 - LW_SOURCES_HLL_BITS) /* hash bits left for the rank */
+#define NO_SOURCE UINT32_MAX
 
 /* Seeded at start, so no one can aim sources at one probe sequence. */
 static uint64_t addr_hash(const struct aggregate *ag, const struct lw_addr *a)
@@ -32,117 +30,10 @@ static uint64_t addr_hash(const struct aggregate *ag, const struct lw_addr *a)
 }
 
 /* ---- HyperLogLog ---------------------------------------------------------
- * Redis's parameters: MurmurHash64A with Redis's seed, 2^14 registers, the
- * rank of the first set bit above the index bits, and Ertl's estimator
- * (Redis 5+). The element is the address's bytes (4 or 16), not its text,
- * so formatting costs nothing per source; the registers are therefore not
- * those of the store's sources:<day> key, whose elements are text. */
-
-static uint64_t load_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, n);
-	return le64toh(v);
-}
-
-static uint64_t murmur64a(const uint8_t *key, size_t len)
-{
-	const uint64_t m = 0xc6a4a7935bd1e995ULL;
-	const int r = 47;
-	uint64_t h = 0xadc83b19ULL ^ (len * m);
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		uint64_t k = load_le(key + i, 8);
-		k *= m;
-		k ^= k >> r;
-		k *= m;
-		h ^= k;
-		h *= m;
-	}
-	if (len & 7) { /* the tail, as Redis's switch builds it */
-		h ^= load_le(key + i, len & 7);
-		h *= m;
-	}
-	h ^= h >> r;
-	h *= m;
-	h ^= h >> r;
-	return h;
-}
-
-static void hll_add(struct aggregate *ag, const struct lw_addr *a)
-{
-	uint64_t h = murmur64a(a->bytes, a->family == LW_AF_INET ? 4 : 16);
-	uint32_t index = (uint32_t)(h & (HLL_REGISTERS - 1));
-	uint64_t rest = (h >> LW_SOURCES_HLL_BITS) | (1ULL << HLL_Q);
-	uint8_t rank = (uint8_t)(__builtin_ctzll(rest) + 1);
-
-	if (rank > ag->hll[index])
-		ag->hll[index] = rank;
-}
-
-/* No libm in the link: Newton's method is plenty for an estimate. */
-static double hll_sqrt(double x)
-{
-	double y = x > 1 ? x : 1;
-
-	if (x <= 0)
-		return 0;
-	for (int i = 0; i < 64; i++) {
-		double n = 0.5 * (y + x / y);
-		if (n == y)
-			break;
-		y = n;
-	}
-	return y;
-}
-
-static double hll_sigma(double x)
-{
-	double y = 1, z = x, prev;
-
-	if (x == 1.)
-		return 1e300; /* every register empty: the estimate is 0 */
-	do {
-		x *= x;
-		prev = z;
-		z += x * y;
-		y += y;
-	} while (prev != z);
-	return z;
-}
-
-static double hll_tau(double x)
-{
-	double y = 1.0, z = 1 - x, prev;
-
-	if (x == 0. || x == 1.)
-		return 0.;
-	do {
-		x = hll_sqrt(x);
-		prev = z;
-		y *= 0.5;
-		z -= (1 - x) * (1 - x) * y;
-	} while (prev != z);
-	return z / 3;
-}
-
-static uint64_t hll_count(const uint8_t *reg)
-{
-	const double m = HLL_REGISTERS;
-	uint32_t histo[HLL_Q + 2] = {0};
-
-	for (uint32_t i = 0; i < HLL_REGISTERS; i++)
-		histo[reg[i]]++;
-	double z = m * hll_tau((m - histo[HLL_Q + 1]) / m);
-	for (int j = HLL_Q; j >= 1; j--) {
-		z += histo[j];
-		z *= 0.5;
-	}
-	z += m * hll_sigma(histo[0] / m);
-	return (uint64_t)(0.721347520444481703680 * m * m / z + 0.5); /* 0.5 / ln 2 */
-}
+ * Redis's register rule and Ertl's estimator (common/hll.h). The element is
+ * the address's bytes (4 or 16), not its text, so formatting costs nothing
+ * per source; the registers are therefore not those of the store's
+ * sources:<day> key, whose elements are text. */
 
 /* ---- the table ----------------------------------------------------------- */
 
@@ -162,7 +53,7 @@ struct aggregate *aggregate_new(uint32_t max_sources)
 	ag->cold_of = calloc(max_sources, sizeof(*ag->cold_of));
 	ag->fifo = calloc(max_sources, sizeof(*ag->fifo));
 	ag->cold = calloc(max_sources / LW_SOURCES_COLD_CHUNK + 1, sizeof(*ag->cold));
-	ag->hll = calloc(HLL_REGISTERS, 1);
+	ag->hll = calloc(LW_HLL_REGISTERS, 1);
 	if (!ag->slots || !ag->src || !ag->cold_of || !ag->fifo || !ag->cold || !ag->hll)
 		goto fail;
 	ag->seed = lw_mix64((uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)ag);
@@ -315,7 +206,7 @@ uint64_t aggregate_sources(const struct aggregate *ag, enum src_class cls, bool 
 
 	if (ret_estimated)
 		*ret_estimated = est;
-	return est ? hll_count(ag->hll) : ag->totals[cls].sources;
+	return est ? lw_hll_count(ag->hll) : ag->totals[cls].sources;
 }
 
 /* Only a blocked outside source seen once, with nothing rare about it,
@@ -493,7 +384,7 @@ void aggregate_add(struct aggregate *ag, const struct attempt *a, const struct r
 			}
 		}
 		if (cls == CLASS_OUTSIDE)
-			hll_add(ag, &a->src);
+			lw_hll_add(ag->hll, a->src.bytes, a->src.family == LW_AF_INET ? 4 : 16);
 		idx = admit(ag, h, &a->src, pos, cls);
 		if (idx == NO_SOURCE) {
 			ag->sources_dropped++;

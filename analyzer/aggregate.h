@@ -113,7 +113,7 @@ struct aggregate {
 	uint32_t *fifo; /* ring of outside sources in admission order: eviction candidates */
 	uint32_t fifo_head, fifo_n;
 	uint64_t *evicted_filter;  /* LW_SOURCES_EVICTED_BITS, from the first eviction */
-	uint8_t *hll;		   /* 2^LW_SOURCES_HLL_BITS registers */
+	uint8_t *hll;		   /* LW_HLL_REGISTERS (common/hll.h) */
 	uint32_t *cold_of;	   /* per source: cold record index + 1, 0 none */
 	struct source_cold **cold; /* chunks of LW_SOURCES_COLD_CHUNK */
 	uint32_t n_cold;

@@ -53,9 +53,6 @@
 /* sources with a label, HELO or reach time (cold records, ~272 B each)
  * allocated at once: no realloc copy of a large table */
 #define LW_SOURCES_COLD_CHUNK 1024
-/* HyperLogLog of distinct outside sources: 2^14 one-byte registers (16 KiB),
- * Redis's precision, standard error 0.81% */
-#define LW_SOURCES_HLL_BITS 14
 /* bits of the filter remembering evicted sources (1 MiB), so a source that
  * comes back is flagged as counted from its return */
 #define LW_SOURCES_EVICTED_BITS (1u << 23)

@@ -1,61 +1,45 @@
-/* Redis's HyperLogLog register update on this side (see hll.h): the hash
- * and the register rule of Redis's hyperloglog.c, and arrays of them by
- * day. Owns no encoding: redis/store_hll.c turns registers into what
+/* Redis's HyperLogLog on this side (see hll.h): the hash and the register
+ * rule of Redis's hyperloglog.c, Ertl's estimator as Redis 5+ counts, and
+ * arrays of registers by day. Owns no encoding: redis/store_hll.c turns registers into what
  * Redis stores. */
 #include "config.h"
 
 #include "common/hll.h"
 
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define HLL_SEED 0xadc83b19ULL
 #define HLL_Q	 (64 - LW_HLL_P)
 
+static uint64_t load_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return le64toh(v);
+}
+
 uint64_t lw_hll_murmur64a(const void *key, size_t len, uint64_t seed)
 {
 	const uint64_t m = 0xc6a4a7935bd1e995ULL;
 	const int r = 47;
 	const uint8_t *data = key;
-	const uint8_t *end = data + (len - (len & 7));
 	uint64_t h = seed ^ ((uint64_t)len * m);
+	size_t i = 0;
 
-	for (; data != end; data += 8) {
-		/* little-endian load, whatever the host */
-		uint64_t k = 0;
-		for (int i = 7; i >= 0; i--)
-			k = (k << 8) | data[i];
+	for (; i + 8 <= len; i += 8) {
+		uint64_t k = load_le(data + i, 8);
 		k *= m;
 		k ^= k >> r;
 		k *= m;
 		h ^= k;
 		h *= m;
 	}
-	switch (len & 7) {
-	case 7:
-		h ^= (uint64_t)data[6] << 48;
-		/* fall through */
-	case 6:
-		h ^= (uint64_t)data[5] << 40;
-		/* fall through */
-	case 5:
-		h ^= (uint64_t)data[4] << 32;
-		/* fall through */
-	case 4:
-		h ^= (uint64_t)data[3] << 24;
-		/* fall through */
-	case 3:
-		h ^= (uint64_t)data[2] << 16;
-		/* fall through */
-	case 2:
-		h ^= (uint64_t)data[1] << 8;
-		/* fall through */
-	case 1:
-		h ^= (uint64_t)data[0];
+	if (len & 7) { /* the tail, as Redis's switch builds it */
+		h ^= load_le(data + i, len & 7);
 		h *= m;
-		break;
-	default:
-		break;
 	}
 	h ^= h >> r;
 	h *= m;
@@ -67,16 +51,11 @@ void lw_hll_add(uint8_t *regs, const void *ele, size_t len)
 {
 	uint64_t hash = lw_hll_murmur64a(ele, len, HLL_SEED);
 	uint32_t index = (uint32_t)(hash & (LW_HLL_REGISTERS - 1));
-	uint8_t count = 1;
-
 	/* the position of the first 1 in the other 50 bits, a 1 put at the
 	 * end so that the count stops at 51 */
-	hash >>= LW_HLL_P;
-	hash |= 1ULL << HLL_Q;
-	while ((hash & 1) == 0) {
-		count++;
-		hash >>= 1;
-	}
+	uint64_t rest = (hash >> LW_HLL_P) | (1ULL << HLL_Q);
+	uint8_t count = (uint8_t)(__builtin_ctzll(rest) + 1);
+
 	if (count > regs[index])
 		regs[index] = count;
 }
@@ -87,6 +66,68 @@ void lw_hll_add_addr(uint8_t *regs, const struct lw_addr *a)
 
 	addr_format(a, ip, sizeof(ip));
 	lw_hll_add(regs, ip, strlen(ip));
+}
+
+/* No libm in the link: Newton's method is plenty for an estimate. */
+static double hll_sqrt(double x)
+{
+	double y = x > 1 ? x : 1;
+
+	if (x <= 0)
+		return 0;
+	for (int i = 0; i < 64; i++) {
+		double n = 0.5 * (y + x / y);
+		if (n == y)
+			break;
+		y = n;
+	}
+	return y;
+}
+
+static double hll_sigma(double x)
+{
+	double y = 1, z = x, prev;
+
+	if (x == 1.)
+		return 1e300; /* every register empty: the estimate is 0 */
+	do {
+		x *= x;
+		prev = z;
+		z += x * y;
+		y += y;
+	} while (prev != z);
+	return z;
+}
+
+static double hll_tau(double x)
+{
+	double y = 1.0, z = 1 - x, prev;
+
+	if (x == 0. || x == 1.)
+		return 0.;
+	do {
+		x = hll_sqrt(x);
+		prev = z;
+		y *= 0.5;
+		z -= (1 - x) * (1 - x) * y;
+	} while (prev != z);
+	return z / 3;
+}
+
+uint64_t lw_hll_count(const uint8_t *reg)
+{
+	const double m = LW_HLL_REGISTERS;
+	uint32_t histo[HLL_Q + 2] = {0};
+
+	for (uint32_t i = 0; i < LW_HLL_REGISTERS; i++)
+		histo[reg[i]]++;
+	double z = m * hll_tau((m - histo[HLL_Q + 1]) / m);
+	for (int j = HLL_Q; j >= 1; j--) {
+		z += histo[j];
+		z *= 0.5;
+	}
+	z += m * hll_sigma(histo[0] / m);
+	return (uint64_t)(0.721347520444481703680 * m * m / z + 0.5); /* 0.5 / ln 2 */
 }
 
 /* The day's registers, added (zeroed) when new and there is room; NULL
