@@ -1,15 +1,17 @@
 #!/bin/sh
 # Live (issue 16): a flood of new sources while Redis is busy with the last
 # batch. lockwatchd captures on the mail host of the namespaces of
-# tests/live_lib.sh (default bounds: nothing folds because a table is
-# full); Redis is paused (CLIENT PAUSE) so the batch of the next flush
+# tests/live_lib.sh (the source table has room: nothing folds because it
+# is full; the table of open attempts does not, so the flood evicts); Redis
+# is paused (CLIENT PAUSE) so the batch of the next flush
 # waits in flight, and 30,000 spoofed SYNs from distinct sources arrive
 # within a second: the changes of the interval pass their bound (8,192
 # sources) with nothing to send them in, so lockwatchd folds the flood's
 # sources as they come instead of holding them. When Redis answers again,
 # every attempt is in the series exactly once, nothing is lost, the heavy
-# hitter and the gateway are exact, the fold is counted and said, and the
-# distinct sources are within 2 %.
+# hitter and the gateway are exact, the fold is counted and said, the
+# distinct sources are within 2 %, and the verdict, taken from the kernel's
+# own capture, is EFFECTIVE with the evictions said.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 . "$top_srcdir/tests/live_lib.sh"
@@ -21,7 +23,9 @@ check "the lockdown is loaded" fw_export drop
 RCLI="redis-cli -s $REDIS_SOCK"
 P=lw6-busy:
 
-daemon_start busy mx0 || { not_ok "lockwatchd READY=1"; exit 1; }
+# a table of 1,024 open attempts: the flood also pushes attempts out
+# before their timeout, as a larger flood does with the default table
+daemon_start busy mx0 --max-attempts 1024 || { not_ok "lockwatchd READY=1"; exit 1; }
 live_client "$NS_GW" "$GW4" "$MX4" gw.example "$TMP/gw.1"
 wait $!
 check "a gateway delivery, stored: Redis and the sensor are up" report_until $LIVE_WAIT busy \
@@ -50,5 +54,7 @@ check "the fold counted in the series and said (capture.sources_folded)" json_is
 	"[$folds > 20000, 0 <= $folds - d[\"capture\"][\"sources_folded\"] <= 1]" '[true, true]'
 check "distinct outside sources within 2 % (30,000 spoofed and the heavy hitter)" \
 	json_is "$TMP/r2.json" 'abs(d["totals"]["outside"]["sources"] - 30001) <= 600' true
-check "the verdict: EFFECTIVE, the lockdown held through the flood" json_is "$TMP/r2.json" \
-	'd["verdict"]' effective
+check "the verdict: EFFECTIVE, the lockdown held through the flood, the evictions said" \
+	json_is "$TMP/r2.json" \
+	'[d["verdict"], d["capture"]["evicted_open_outside"] > 25000, "evicted from the full table" in d["reason"]]' \
+	'["effective", true, true]'
